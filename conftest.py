@@ -1,0 +1,71 @@
+"""Shared fixtures: the standing personas every view is tested with.
+
+- ``officer``: staff in the ``procurement`` group;
+- ``auditor``: staff in the ``auditors`` group (read-only);
+- ``member``: a portal user of ``vendor_a`` (vendor admin);
+- ``outsider``: a portal user of ``vendor_b``, who must never see anything of ``vendor_a``.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from vendors.tests.factories import UserFactory, VendorFactory, VendorMembershipFactory
+
+PASSWORD = "correct horse battery"
+
+
+def _staff(username, group):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def officer(db):
+    return _staff("officer", "procurement")
+
+
+@pytest.fixture
+def evaluator(db):
+    return _staff("evaluator", "evaluators")
+
+
+@pytest.fixture
+def analyst(db):
+    return _staff("analyst", "sustainability")
+
+
+@pytest.fixture
+def auditor(db):
+    return _staff("auditor", "auditors")
+
+
+@pytest.fixture
+def vendor_a(db):
+    return VendorFactory(name="Acme Accelerators")
+
+
+@pytest.fixture
+def vendor_b(db):
+    return VendorFactory(name="Bolt Servers", category="servers", naics_code="334111")
+
+
+@pytest.fixture
+def member(vendor_a):
+    return VendorMembershipFactory(user=UserFactory(username="member"), vendor=vendor_a).user
+
+
+@pytest.fixture
+def outsider(vendor_b):
+    return VendorMembershipFactory(user=UserFactory(username="outsider"), vendor=vendor_b).user
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a persona into the Django test client (bypassing axes, which tests separately)."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login

@@ -1,5 +1,14 @@
-"""/api/v1/: each app contributes its routes here."""
+"""/api/v1/: each app contributes its routes here.
 
-from django.urls import path  # noqa: F401
+Viewsets that vendor users can reach inherit ``config.api.TenantScopedViewSetMixin``;
+``config.api.tenant_scoped_routes()`` lists them for the tenant isolation test.
+"""
 
-urlpatterns = []
+from django.urls import include, path
+
+from vendors.api.views import TokenObtainView
+
+urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
+    path("", include("vendors.api.urls")),
+]

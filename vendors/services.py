@@ -53,7 +53,9 @@ CERTIFICATION_FIELDS = {
 def _assign(instance, allowed: set[str], fields: dict) -> list[str]:
     unknown = set(fields) - allowed
     if unknown:
-        raise TypeError(f"Unknown fields for {type(instance).__name__}: {', '.join(sorted(unknown))}")
+        raise TypeError(
+            f"Unknown fields for {type(instance).__name__}: {', '.join(sorted(unknown))}"
+        )
     changed = []
     for name, value in fields.items():
         if isinstance(value, str):
@@ -200,7 +202,9 @@ def _send_invitation_email(invitation: VendorInvitation, token: str) -> None:
         body=render_to_string("emails/vendor_invitation.txt", context),
         to=[contact.email],
     )
-    message.attach_alternative(render_to_string("emails/vendor_invitation.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("emails/vendor_invitation.html", context), "text/html"
+    )
     message.send()
 
 
@@ -248,7 +252,9 @@ def vendor_invitation_accept(*, token: str, password: str):
         username = contact.email.lower()
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError(
-                {"username": f"An account named {username} already exists; sign in or reset its password."}
+                {
+                    "username": f"An account named {username} already exists; sign in or reset its password."
+                }
             )
         user = User(username=username, email=contact.email, first_name=contact.name[:150])
         validate_password(password, user)
@@ -261,9 +267,7 @@ def vendor_invitation_accept(*, token: str, password: str):
             contact.save(update_fields=["user"])
             invitation.accepted_at = timezone.now()
             invitation.save(update_fields=["accepted_at"])
-            audit_event_record(
-                actor=user, verb=AuditEvent.Verb.INVITATION_ACCEPTED, target=contact
-            )
+            audit_event_record(actor=user, verb=AuditEvent.Verb.INVITATION_ACCEPTED, target=contact)
     return user
 
 
@@ -293,3 +297,15 @@ def certification_update(
             details={"fields": changed},
         )
     return certification
+
+
+def certification_delete(*, actor, certification: Certification, reason: str = "") -> None:
+    """Remove a certification entered in error; its history rows keep what it said."""
+    with transaction.atomic(), acting_as(actor, reason or "certification removed"):
+        audit_event_record(
+            actor=actor,
+            verb=AuditEvent.Verb.UPDATED,
+            target=certification.vendor,
+            details={"removed_certification": str(certification)},
+        )
+        certification.delete()

@@ -1,0 +1,238 @@
+"""Writes of the scope3 app: importing factor datasets (spend ledgers and runs come later).
+
+Datasets are never updated: a service either creates a complete dataset with all its rows in one
+transaction, does nothing (the same file again), or refuses. See scope3/models.py for why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from assurance.history import acting_as
+from assurance.models import AuditEvent
+from assurance.services import audit_event_record
+from scope3.importers import (
+    CuratedTableReader,
+    EpaSupplyChainReader,
+    FactorFileError,
+    LocalCopy,
+    file_sha256,
+    reader_for,
+)
+from scope3.importers.base import is_url
+from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
+
+BATCH_SIZE = 1000
+IMPORT_REASON = "import_factors"
+STARTER_PACK_DIR = Path(__file__).resolve().parent / "data"
+DATASET_FIELDS = (
+    "name",
+    "publisher",
+    "source_url",
+    "doi",
+    "licence",
+    "unit",
+    "currency",
+    "dollar_year",
+    "gwp_basis",
+    "region",
+    "notes",
+)
+
+__all__ = [
+    "FactorFileError",
+    "FactorImportResult",
+    "factor_dataset_import",
+    "factor_starter_pack_files",
+    "factor_starter_pack_import",
+]
+
+
+@dataclass(frozen=True)
+class FactorImportResult:
+    dataset: FactorDataset
+    created: bool
+    message: str
+
+
+def factor_dataset_import(
+    *,
+    actor,
+    kind: str,
+    source: str | Path,
+    version: str | None = None,
+    curated: bool | None = None,
+    reason: str = IMPORT_REASON,
+) -> FactorImportResult:
+    """Import one factor file (a path or an http(s) URL) as an immutable dataset.
+
+    Rules (issue 6, item 1): the whole file is validated before anything is stored and any error
+    refuses it; the version comes from ``version``, else the file (its name for EPA releases, its
+    metadata for curated tables), else the import is refused; the same file again (same sha256)
+    is a no-op; a different file under an existing (kind, version) is refused.
+
+    Raises :class:`FactorFileError` with one message per problem.
+    """
+    if kind not in FactorDataset.Kind.values:
+        raise FactorFileError(
+            [f"unknown kind {kind!r} (known: {', '.join(FactorDataset.Kind.values)})"]
+        )
+    source_name = str(source) if is_url(source) else Path(source).name
+    with LocalCopy(source) as path:
+        sha256 = file_sha256(path)
+        reader = reader_for(kind, path, source_name=source_name, version=version or "")
+
+        same_file = FactorDataset.objects.filter(kind=kind, sha256=sha256).first()
+        if same_file is not None:
+            if version and version != same_file.version:
+                raise FactorFileError(
+                    [
+                        f"{source_name}: this file (sha256 {sha256}) was already imported as "
+                        f"{kind} version {same_file.version}; it is not imported again as "
+                        f"version {version}"
+                    ]
+                )
+            return FactorImportResult(
+                same_file,
+                False,
+                f"{source_name} is already imported as {same_file} (same sha256); nothing to do.",
+            )
+
+        if isinstance(reader, EpaSupplyChainReader) and not reader.version_hint():
+            raise FactorFileError(
+                [
+                    f"{source_name}: cannot tell the version from the file name (expected a part "
+                    "like _v1.3.0_); give it with --version"
+                ]
+            )
+        table = reader.validate()
+        resolved_version = reader.version_hint()
+        if not resolved_version:
+            raise FactorFileError(
+                [
+                    f"{source_name}: the file does not state its version "
+                    '(a "# version: ..." line); give it with --version'
+                ]
+            )
+        existing = FactorDataset.objects.filter(kind=kind, version=resolved_version).first()
+        if existing is not None:
+            raise FactorFileError(
+                [
+                    f"{source_name}: {kind} version {resolved_version} already exists with a "
+                    f"different file (stored sha256 {existing.sha256}, this file {sha256}); "
+                    "datasets are immutable, import it under a new version"
+                ]
+            )
+
+        is_curated = isinstance(reader, CuratedTableReader) if curated is None else curated
+        with acting_as(actor, reason), transaction.atomic():
+            try:
+                dataset = _dataset_create(
+                    actor=actor,
+                    kind=kind,
+                    version=resolved_version,
+                    sha256=sha256,
+                    source_name=source_name,
+                    row_count=table.row_count,
+                    is_curated=is_curated,
+                    metadata=table.metadata,
+                )
+            except IntegrityError as exc:
+                # Another import of the same (kind, version) committed first.
+                raise FactorFileError(
+                    [f"{source_name}: {kind} version {resolved_version} was imported meanwhile"]
+                ) from exc
+            _rows_insert(dataset, reader, sha256)
+            audit_event_record(
+                actor=actor,
+                verb=AuditEvent.Verb.CREATED,
+                target=dataset,
+                reason=reason,
+                details={
+                    "kind": kind,
+                    "version": resolved_version,
+                    "sha256": sha256,
+                    "row_count": table.row_count,
+                    "source": source_name,
+                    "dollar_year": dataset.dollar_year,
+                },
+            )
+    return FactorImportResult(
+        dataset,
+        True,
+        f"Imported {dataset} ({kind}): {dataset.row_count} rows, sha256 {sha256}.",
+    )
+
+
+def _dataset_create(*, actor, kind, version, sha256, source_name, row_count, is_curated, metadata):
+    fields = {name: metadata.get(name) for name in DATASET_FIELDS if metadata.get(name)}
+    if "dollar_year" in fields:
+        fields["dollar_year"] = int(fields["dollar_year"])
+    dataset = FactorDataset(
+        kind=kind,
+        version=version,
+        sha256=sha256,
+        source_name=source_name[:255],
+        row_count=row_count,
+        is_curated=is_curated,
+        imported_by=actor,
+        **fields,
+    )
+    try:
+        dataset.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise FactorFileError(
+            [
+                f"dataset metadata {field}: {'; '.join(msgs)}"
+                for field, msgs in exc.message_dict.items()
+            ]
+        ) from exc
+    dataset.save()
+    return dataset
+
+
+def _rows_insert(dataset: FactorDataset, reader, sha256: str) -> None:
+    # bulk_create skips history on purpose: these rows are immutable (see scope3/models.py).
+    model = ReferenceRate if reader.row_type == "rate" else EmissionFactor
+    batch = []
+    for fields in reader.rows(sha256):
+        batch.append(model(dataset=dataset, **fields))
+        if len(batch) >= BATCH_SIZE:
+            model.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_create(batch)
+
+
+def factor_starter_pack_files() -> list[tuple[str, Path]]:
+    """The curated tables shipped in scope3/data/, each with the kind its metadata declares."""
+    files = []
+    for path in sorted(STARTER_PACK_DIR.glob("*.csv")):
+        kind = None
+        with path.open(encoding="utf-8-sig") as handle:
+            for line in handle:
+                if not line.startswith("#"):
+                    break
+                key, _, value = line.lstrip("#").partition(":")
+                if key.strip() == "kind":
+                    kind = value.strip()
+        if kind is None:
+            raise FactorFileError([f"{path.name}: no '# kind: ...' line"])
+        files.append((kind, path))
+    return files
+
+
+def factor_starter_pack_import(*, actor, reason: str = IMPORT_REASON) -> list[FactorImportResult]:
+    """Import every curated table of the starter pack; tables already imported are skipped.
+
+    All or nothing: if one table is refused, none of this call's imports is kept.
+    """
+    with transaction.atomic():
+        return [
+            factor_dataset_import(actor=actor, kind=kind, source=path, curated=True, reason=reason)
+            for kind, path in factor_starter_pack_files()
+        ]

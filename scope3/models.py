@@ -202,3 +202,241 @@ class ReferenceRate(_ImmutableRow):
 
     def __str__(self):
         return f"{self.key} {self.year}: {self.value}"
+
+
+# --- the purchase ledger -----------------------------------------------------------------------
+
+
+class ImportBatch(models.Model):
+    """One spend file brought into the ledger, with its counts and its error report.
+
+    A batch that failed validation keeps only this row and its error report: none of its lines.
+    The same file (by sha256) can be imported successfully once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Importing"
+        IMPORTED = "imported", "Imported"
+        PARTIAL = "partial", "Imported valid rows; rejects reported"
+        REJECTED = "rejected", "Rejected: nothing stored"
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "Command"
+        ADMIN = "admin", "Admin upload"
+        API = "api", "API"
+
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.COMMAND)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    partial = models.BooleanField(
+        default=False, help_text="Store valid rows and report the rejects instead of all-or-none."
+    )
+    column_map = models.JSONField(default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    accepted_rows = models.PositiveIntegerField(default=0)
+    rejected_rows = models.PositiveIntegerField(default=0)
+    skipped_existing_rows = models.PositiveIntegerField(default=0)
+    unmatched_vendor_rows = models.PositiveIntegerField(default=0)
+    error_report_name = models.CharField(
+        max_length=80, blank=True, help_text="Private stored name of the CSV error report."
+    )
+    error_summary = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file_sha256"],
+                condition=models.Q(status__in=["imported", "partial", "running", "pending"]),
+                name="importbatch_file_imported_once",
+                violation_error_message="This file has already been imported.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name or self.file_sha256[:12]} ({self.get_status_display()})"
+
+
+class SpendLine(models.Model):
+    """One purchase in the ledger.
+
+    Lines are immutable once imported (a correction is a credit note or a new batch), so they are
+    bulk-inserted without per-row history: the batch row is tracked, and the batch's sha256 and
+    counts prove what came in. Unmatched vendors are kept and flagged, never dropped.
+    """
+
+    class VendorMatch(models.TextChoices):
+        ID = "id", "Vendor id"
+        TAX_ID = "tax_id", "Tax id"
+        NAME = "name", "Exact name"
+        NORMALISED_NAME = "normalised_name", "Normalised name"
+        UNMATCHED = "unmatched", "Unmatched"
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="lines")
+    row_number = models.PositiveIntegerField(help_text="Row in the source file (header is row 1).")
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    date = models.DateField(db_index=True)
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="spend_lines"
+    )
+    vendor_match = models.CharField(max_length=20, choices=VendorMatch.choices)
+    vendor_name = models.CharField("vendor as written", max_length=300, blank=True)
+    vendor_tax_id = models.CharField(max_length=40, blank=True)
+    amount = models.DecimalField(max_digits=20, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    naics = models.CharField("NAICS code", max_length=6, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    gl_account = models.CharField("GL account", max_length=40, blank=True)
+    quantity = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+    hardware_class = models.CharField(max_length=60, blank=True)
+    product_id = models.CharField(max_length=200, blank=True)
+    weight_kg = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    distance_km = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    mode = models.CharField(max_length=30, blank=True)
+    waste_treatment = models.CharField(max_length=40, blank=True)
+    capital = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["vendor", "date"])]
+
+    def __str__(self):
+        return f"{self.external_id or self.pk}: {self.amount} {self.currency} on {self.date}"
+
+
+# --- inventory runs ----------------------------------------------------------------------------
+
+
+class InventoryRun(models.Model):
+    """One Scope 3 estimate of a reporting year, with the dataset versions it pinned.
+
+    The run is split into chunks of spend lines that Celery workers claim; its estimates are
+    written once and never edited, so re-running with the same inputs gives the same numbers.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    reporting_year = models.PositiveSmallIntegerField(db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    datasets = models.ManyToManyField(FactorDataset, related_name="runs", blank=True)
+    pins = models.JSONField(default=dict, help_text="Kind to dataset version, as pinned.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    code_version = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lines_total = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    total_kgco2e = models.DecimalField(max_digits=24, decimal_places=3, null=True, blank=True)
+    low_kgco2e = models.DecimalField(max_digits=24, decimal_places=3, null=True, blank=True)
+    high_kgco2e = models.DecimalField(max_digits=24, decimal_places=3, null=True, blank=True)
+    unaccounted_amount = models.JSONField(
+        default=dict, blank=True, help_text="Unaccounted spend per currency."
+    )
+    error = models.TextField(blank=True)
+
+    history = TrackedHistory(excluded_fields=["chunks_done"])
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Scope 3 {self.reporting_year} run #{self.pk} ({self.get_status_display()})"
+
+
+class InventoryChunk(models.Model):
+    """A slice of a run's lines that one worker claims with a conditional update."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    run = models.ForeignKey(InventoryRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    first_line_id = models.BigIntegerField()
+    last_line_id = models.BigIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lines = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="inventorychunk_unique_index"),
+        ]
+
+
+class EmissionEstimate(_ImmutableRow):
+    """The estimate of one spend line in one run: method, factor, activity, kgCO2e and range."""
+
+    class Method(models.TextChoices):
+        SUPPLIER_SPECIFIC = "supplier_specific", "Supplier-specific"
+        HYBRID = "hybrid", "Hybrid (supplier allocation)"
+        AVERAGE_DATA = "average_data", "Average-data"
+        SPEND_BASED = "spend_based", "Spend-based"
+        UNACCOUNTED = "unaccounted", "Unaccounted"
+
+    class Category(models.IntegerChoices):
+        PURCHASED_GOODS = 1, "1 Purchased goods and services"
+        CAPITAL_GOODS = 2, "2 Capital goods"
+        UPSTREAM_TRANSPORT = 4, "4 Upstream transportation and distribution"
+        WASTE = 5, "5 Waste generated in operations"
+
+    run = models.ForeignKey(InventoryRun, on_delete=models.CASCADE, related_name="estimates")
+    chunk = models.ForeignKey(InventoryChunk, on_delete=models.CASCADE, related_name="estimates")
+    spend_line = models.ForeignKey(SpendLine, on_delete=models.PROTECT, related_name="estimates")
+    vendor = models.ForeignKey(
+        "vendors.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    category = models.PositiveSmallIntegerField(choices=Category.choices)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    kgco2e = models.DecimalField(max_digits=24, decimal_places=3)
+    low_kgco2e = models.DecimalField(max_digits=24, decimal_places=3)
+    high_kgco2e = models.DecimalField(max_digits=24, decimal_places=3)
+    relative_uncertainty = models.DecimalField(max_digits=6, decimal_places=4, null=True)
+    dq = models.PositiveSmallIntegerField("data quality", null=True, blank=True)
+    reason = models.TextField(blank=True)
+    factor_dataset = models.ForeignKey(
+        FactorDataset, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    factor_code = models.CharField(max_length=60, blank=True)
+    factor_kgco2e_per_unit = models.DecimalField(
+        max_digits=30, decimal_places=12, null=True, blank=True
+    )
+    activity_value = models.DecimalField(max_digits=24, decimal_places=3, null=True, blank=True)
+    activity_unit = models.CharField(max_length=30, blank=True)
+    source_disclosure_id = models.BigIntegerField(null=True, blank=True)
+    source_footprint_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "spend_line"], name="emissionestimate_one_per_line_and_run"
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "vendor", "category"])]
+
+    def __str__(self):
+        return f"{self.spend_line_id}: {self.kgco2e} kg ({self.method})"

@@ -288,7 +288,11 @@ class SpendLine(models.Model):
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     date = models.DateField(db_index=True)
     vendor = models.ForeignKey(
-        "vendors.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="spend_lines"
+        "vendors.Vendor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="spend_lines",
     )
     vendor_match = models.CharField(max_length=20, choices=VendorMatch.choices)
     vendor_name = models.CharField("vendor as written", max_length=300, blank=True)
@@ -386,6 +390,9 @@ class InventoryChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "index"], name="inventorychunk_unique_index"),
         ]
+
+    def __str__(self):
+        return f"run {self.run_id} chunk {self.index} ({self.get_status_display()})"
 
 
 class EmissionEstimate(_ImmutableRow):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assurance.history import acting_as_system
 from scope3.models import FactorDataset
-from scope3.services import (
+from scope3.services.factors import (
     IMPORT_REASON,
     FactorFileError,
     factor_dataset_import,

@@ -28,7 +28,7 @@ from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
 
 BATCH_SIZE = 1000
 IMPORT_REASON = "import_factors"
-STARTER_PACK_DIR = Path(__file__).resolve().parent / "data"
+STARTER_PACK_DIR = Path(__file__).resolve().parent.parent / "data"
 DATASET_FIELDS = (
     "name",
     "publisher",

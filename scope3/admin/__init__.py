@@ -1,0 +1,3 @@
+"""Admin of the Scope 3 app, one module per area."""
+
+from scope3.admin import factors  # noqa: F401

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AssuranceConfig(AppConfig):
     name = "assurance"
     verbose_name = "Assurance"
+
+    def ready(self):
+        from assurance.signals import roles_sync_after_migrate
+
+        # Sent once per migrate for this app (sender), after all migrations have been applied.
+        post_migrate.connect(
+            roles_sync_after_migrate,
+            sender=self,
+            dispatch_uid="assurance.roles_sync_after_migrate",
+        )

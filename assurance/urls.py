@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assurance import views
 
 app_name = "assurance"
-urlpatterns = []
+urlpatterns = [
+    path(
+        "evidence/<uuid:pk>/download/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+]

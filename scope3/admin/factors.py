@@ -7,7 +7,7 @@ records who imported it); the admin lets analysts and auditors browse and search
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
+from assurance.admin import TrackedHistoryAdmin
 
 from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
 
@@ -24,7 +24,7 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(FactorDataset)
-class FactorDatasetAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class FactorDatasetAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
     list_display = (
         "name",
         "kind",

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 
 from vendors.tests.factories import UserFactory, VendorFactory, VendorMembershipFactory
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - test persona password
 
 
 def _staff(username, group):

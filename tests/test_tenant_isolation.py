@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from assurance.models import AuditEvent, EvidenceFile
+from scope3.models import ImportBatch, InventoryRun
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 from vendors.tests.factories import CertificationFactory, UserFactory, VendorContactFactory
 
@@ -33,12 +34,16 @@ NOT_OBJECT_ROUTES = {
     "portal:invitation_accept": "a secret one-time token, tested in test_invitation_accept",
 }
 
+# Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
+STAFF_ONLY_MODELS = {ImportBatch, InventoryRun}
+
 # Unique strings that identify vendor A's data: none may appear in anything vendor B sees.
 SECRETS = [
     "Acme Accelerators",
     "acme-secret-contact@acme.example",
     "ACME-CERT-77731",
     "acme-evidence-report.pdf",
+    "acme-ledger.csv",
 ]
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -64,7 +69,13 @@ def world(vendor_a, officer, settings, tmp_path):
     membership = VendorMembership.objects.create(
         user=UserFactory(username="acme-admin"), vendor=vendor_a, role="admin"
     )
+    batch = ImportBatch.objects.create(
+        file_sha256="0" * 64, original_name="acme-ledger.csv", created_by=officer, status="imported"
+    )
+    run = InventoryRun.objects.create(reporting_year=2025, started_by=officer)
     return {
+        ImportBatch: batch,
+        InventoryRun: run,
         Vendor: vendor_a,
         VendorContact: contact,
         Certification: certification,
@@ -154,13 +165,15 @@ def test_every_object_route_answers_404_to_another_vendor(client_for, outsider, 
         assert model in world, f"add an object of {model.__name__} to the world for route {route}"
         obj = world[model]
         url = _url(route, {p: obj.pk for p in params if p != "format"} | {"format": "json"})
+        # 405 on a method a route does not offer says nothing about the object; staff-only
+        # routes may refuse a vendor user outright.
+        allowed = (403, 404, 405) if model in STAFF_ONLY_MODELS else (404, 405)
         for method in ("get", "post", "put", "patch", "delete"):
             response = getattr(client, method)(url, data={}, content_type="application/json")
-            # 405 on a method a route does not offer says nothing about the object.
-            assert response.status_code in (404, 405), (route, method, response.status_code)
+            assert response.status_code in allowed, (route, method, response.status_code)
             _assert_no_secrets(response, f"{method.upper()} {url}")
-        # The safe method must be offered and answer 404, else the route proved nothing.
-        assert client.get(url).status_code == 404, route
+        # The safe method must be offered and refuse, else the route proved nothing.
+        assert client.get(url).status_code in allowed[:-1], route
         checked.append(route)
     assert _snapshot() == before, "a request of vendor B changed vendor A's data"
     # The known object routes are covered; later routes join automatically.
@@ -172,7 +185,7 @@ def test_every_object_route_answers_404_to_another_vendor(client_for, outsider, 
 def test_no_list_or_page_shows_another_vendors_rows(client_for, outsider, world):
     client = client_for(outsider)
     pages = 0
-    for route, name, pattern in tenant_routes():
+    for route, _name, pattern in tenant_routes():
         if pattern.pattern.regex.groupindex:
             continue
         url = _url(route, {})

@@ -149,7 +149,9 @@ class VendorInvitation(models.Model):
 
     contact = models.ForeignKey(VendorContact, on_delete=models.CASCADE, related_name="invitations")
     role = models.CharField(
-        max_length=20, choices=VendorMembership.Role.choices, default=VendorMembership.Role.CONTRIBUTOR
+        max_length=20,
+        choices=VendorMembership.Role.choices,
+        default=VendorMembership.Role.CONTRIBUTOR,
     )
     token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(

@@ -68,8 +68,19 @@ def _assign(instance, allowed: set[str], fields: dict) -> list[str]:
 
 def _normalise_vendor(vendor: Vendor) -> None:
     vendor.lei = (vendor.lei or "").strip().upper()
-    if vendor.country:
-        vendor.country = str(vendor.country).strip().upper()
+    # Read the raw value: CountryField's descriptor silently turns alpha-3 codes ("USA") into
+    # alpha-2, but the vendor master accepts ISO 3166-1 alpha-2 only.
+    raw = vendor.__dict__.get("country")
+    if raw and isinstance(raw, str):
+        code = raw.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValidationError(
+                {
+                    "country": f"{raw} is not an ISO 3166-1 alpha-2 country code "
+                    "(two letters, e.g. US)."
+                }
+            )
+        vendor.country = code
 
 
 def vendor_create(*, actor, reason: str = "", **fields) -> Vendor:
@@ -126,7 +137,7 @@ def vendor_contact_update(
 
 
 def vendor_contact_delete(*, actor, contact: VendorContact, reason: str = "") -> None:
-    """Remove a contact. A contact with a portal account keeps the account until it is deactivated."""
+    """Remove a contact; a contact with a portal account keeps it until it is deactivated."""
     with transaction.atomic(), acting_as(actor, reason or "contact removed"):
         audit_event_record(
             actor=actor,
@@ -253,7 +264,8 @@ def vendor_invitation_accept(*, token: str, password: str):
         if User.objects.filter(username__iexact=username).exists():
             raise ValidationError(
                 {
-                    "username": f"An account named {username} already exists; sign in or reset its password."
+                    "username": f"An account named {username} already exists; "
+                    "sign in or reset its password."
                 }
             )
         user = User(username=username, email=contact.email, first_name=contact.name[:150])
@@ -306,6 +318,16 @@ def certification_delete(*, actor, certification: Certification, reason: str = "
             actor=actor,
             verb=AuditEvent.Verb.UPDATED,
             target=certification.vendor,
-            details={"removed_certification": str(certification)},
+            details={
+                "removed_certification": {
+                    "id": certification.pk,
+                    "kind": certification.kind,
+                    "number": certification.number,
+                    "issue_date": certification.issue_date.isoformat(),
+                    "expiry_date": (
+                        certification.expiry_date.isoformat() if certification.expiry_date else None
+                    ),
+                }
+            },
         )
         certification.delete()

@@ -16,9 +16,7 @@ def membership_for_user(user) -> VendorMembership | None:
     cached = getattr(user, "_tenderleaf_membership", False)
     if cached is not False:
         return cached
-    membership = (
-        VendorMembership.objects.select_related("vendor").filter(user=user).first()
-    )
+    membership = VendorMembership.objects.select_related("vendor").filter(user=user).first()
     user._tenderleaf_membership = membership
     return membership
 

@@ -4,7 +4,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from stdnum import lei as stdnum_lei
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 NAICS_RE = re.compile(r"^\d{6}$")
 
@@ -24,6 +25,10 @@ def validate_lei(value: str) -> None:
     if not value:
         return
     try:
+        # stdnum checks only the mod 97 digits, so a 19- or 21-character value would be reported
+        # as a check-digit failure; the length is the clearer rule to name.
+        if len(stdnum_lei.compact(value)) != 20:
+            raise InvalidLength()
         stdnum_lei.validate(value)
     except InvalidLength as exc:
         raise ValidationError(

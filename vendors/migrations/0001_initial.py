@@ -4,256 +4,767 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django_countries.fields
 import simple_history.models
-import vendors.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import vendors.validators
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assurance', '0001_initial'),
+        ("assurance", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalVendor',
+            name="HistoricalVendor",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('legal_name', models.CharField(blank=True, max_length=300)),
-                ('country', django_countries.fields.CountryField(help_text="ISO 3166-1 alpha-2 country of the vendor's headquarters.", max_length=2)),
-                ('naics_code', models.CharField(help_text="Six-digit NAICS code of the vendor's main activity (e.g. 334413).", max_length=6, validators=[vendors.validators.validate_naics6], verbose_name='primary NAICS code')),
-                ('category', models.CharField(choices=[('accelerators', 'Accelerators (GPUs, AI chips)'), ('servers', 'Servers'), ('storage', 'Storage'), ('networking', 'Networking'), ('cloud', 'Cloud'), ('colocation', 'Colocation'), ('edge_devices', 'Edge devices'), ('logistics', 'Logistics'), ('services', 'Services')], max_length=20)),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('suspended', 'Suspended'), ('offboarded', 'Offboarded')], default='prospect', max_length=20)),
-                ('lei', models.CharField(blank=True, help_text='ISO 17442 Legal Entity Identifier, if the vendor has one.', max_length=20, validators=[vendors.validators.validate_lei], verbose_name='LEI')),
-                ('tax_id', models.CharField(blank=True, max_length=40, verbose_name='tax id')),
-                ('website', models.URLField(blank=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('relationship_owner', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("legal_name", models.CharField(blank=True, max_length=300)),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        help_text="ISO 3166-1 alpha-2 country of the vendor's headquarters.",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "naics_code",
+                    models.CharField(
+                        help_text="Six-digit NAICS code of the vendor's main activity (e.g. 334413).",
+                        max_length=6,
+                        validators=[vendors.validators.validate_naics6],
+                        verbose_name="primary NAICS code",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("accelerators", "Accelerators (GPUs, AI chips)"),
+                            ("servers", "Servers"),
+                            ("storage", "Storage"),
+                            ("networking", "Networking"),
+                            ("cloud", "Cloud"),
+                            ("colocation", "Colocation"),
+                            ("edge_devices", "Edge devices"),
+                            ("logistics", "Logistics"),
+                            ("services", "Services"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("offboarded", "Offboarded"),
+                        ],
+                        default="prospect",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "lei",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 17442 Legal Entity Identifier, if the vendor has one.",
+                        max_length=20,
+                        validators=[vendors.validators.validate_lei],
+                        verbose_name="LEI",
+                    ),
+                ),
+                ("tax_id", models.CharField(blank=True, max_length=40, verbose_name="tax id")),
+                ("website", models.URLField(blank=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "relationship_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical vendor',
-                'verbose_name_plural': 'historical vendors',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical vendor",
+                "verbose_name_plural": "historical vendors",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Vendor',
+            name="Vendor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('legal_name', models.CharField(blank=True, max_length=300)),
-                ('country', django_countries.fields.CountryField(help_text="ISO 3166-1 alpha-2 country of the vendor's headquarters.", max_length=2)),
-                ('naics_code', models.CharField(help_text="Six-digit NAICS code of the vendor's main activity (e.g. 334413).", max_length=6, validators=[vendors.validators.validate_naics6], verbose_name='primary NAICS code')),
-                ('category', models.CharField(choices=[('accelerators', 'Accelerators (GPUs, AI chips)'), ('servers', 'Servers'), ('storage', 'Storage'), ('networking', 'Networking'), ('cloud', 'Cloud'), ('colocation', 'Colocation'), ('edge_devices', 'Edge devices'), ('logistics', 'Logistics'), ('services', 'Services')], max_length=20)),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('active', 'Active'), ('suspended', 'Suspended'), ('offboarded', 'Offboarded')], default='prospect', max_length=20)),
-                ('lei', models.CharField(blank=True, help_text='ISO 17442 Legal Entity Identifier, if the vendor has one.', max_length=20, validators=[vendors.validators.validate_lei], verbose_name='LEI')),
-                ('tax_id', models.CharField(blank=True, max_length=40, verbose_name='tax id')),
-                ('website', models.URLField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('relationship_owner', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_vendors', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("legal_name", models.CharField(blank=True, max_length=300)),
+                (
+                    "country",
+                    django_countries.fields.CountryField(
+                        help_text="ISO 3166-1 alpha-2 country of the vendor's headquarters.",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "naics_code",
+                    models.CharField(
+                        help_text="Six-digit NAICS code of the vendor's main activity (e.g. 334413).",
+                        max_length=6,
+                        validators=[vendors.validators.validate_naics6],
+                        verbose_name="primary NAICS code",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("accelerators", "Accelerators (GPUs, AI chips)"),
+                            ("servers", "Servers"),
+                            ("storage", "Storage"),
+                            ("networking", "Networking"),
+                            ("cloud", "Cloud"),
+                            ("colocation", "Colocation"),
+                            ("edge_devices", "Edge devices"),
+                            ("logistics", "Logistics"),
+                            ("services", "Services"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("prospect", "Prospect"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                            ("offboarded", "Offboarded"),
+                        ],
+                        default="prospect",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "lei",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 17442 Legal Entity Identifier, if the vendor has one.",
+                        max_length=20,
+                        validators=[vendors.validators.validate_lei],
+                        verbose_name="LEI",
+                    ),
+                ),
+                ("tax_id", models.CharField(blank=True, max_length=40, verbose_name="tax id")),
+                ("website", models.URLField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "relationship_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_vendors",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalVendorMembership',
+            name="HistoricalVendorMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('contributor', 'Contributor')], default='contributor', max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vendor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='vendors.vendor')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("admin", "Admin"), ("contributor", "Contributor")],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="vendors.vendor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical vendor membership',
-                'verbose_name_plural': 'historical vendor memberships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalVendorContact',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(blank=True, help_text='e.g. Sustainability lead', max_length=120)),
-                ('receives_reminders', models.BooleanField(default=True)),
-                ('language', models.CharField(choices=[('en', 'English'), ('de', 'German'), ('fr', 'French')], default='en', help_text='Language of the emails this contact receives.', max_length=10)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, help_text='The portal account, once the contact has accepted an invitation.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vendor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='vendors.vendor')),
-            ],
-            options={
-                'verbose_name': 'historical vendor contact',
-                'verbose_name_plural': 'historical vendor contacts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCertification',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('iso_14001', 'ISO 14001'), ('iso_50001', 'ISO 50001'), ('iso_45001', 'ISO 45001'), ('sbti', 'SBTi validated target'), ('epeat', 'EPEAT'), ('tco', 'TCO Certified'), ('energy_star', 'ENERGY STAR'), ('other', 'Other')], max_length=20)),
-                ('number', models.CharField(blank=True, max_length=100, verbose_name='certificate number')),
-                ('certification_body', models.CharField(blank=True, max_length=200)),
-                ('accreditation_body', models.CharField(blank=True, max_length=200)),
-                ('scope', models.TextField(blank=True)),
-                ('sites', models.TextField(blank=True, help_text='Sites covered, one per line.')),
-                ('issue_date', models.DateField()),
-                ('expiry_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('valid', 'Valid'), ('suspended', 'Suspended'), ('withdrawn', 'Withdrawn')], default='valid', help_text='Expiry is derived from the expiry date; set suspended or withdrawn here.', max_length=20)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('evidence', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='assurance.evidencefile')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vendor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='vendors.vendor')),
-            ],
-            options={
-                'verbose_name': 'historical certification',
-                'verbose_name_plural': 'historical certifications',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Certification',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('iso_14001', 'ISO 14001'), ('iso_50001', 'ISO 50001'), ('iso_45001', 'ISO 45001'), ('sbti', 'SBTi validated target'), ('epeat', 'EPEAT'), ('tco', 'TCO Certified'), ('energy_star', 'ENERGY STAR'), ('other', 'Other')], max_length=20)),
-                ('number', models.CharField(blank=True, max_length=100, verbose_name='certificate number')),
-                ('certification_body', models.CharField(blank=True, max_length=200)),
-                ('accreditation_body', models.CharField(blank=True, max_length=200)),
-                ('scope', models.TextField(blank=True)),
-                ('sites', models.TextField(blank=True, help_text='Sites covered, one per line.')),
-                ('issue_date', models.DateField()),
-                ('expiry_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('valid', 'Valid'), ('suspended', 'Suspended'), ('withdrawn', 'Withdrawn')], default='valid', help_text='Expiry is derived from the expiry date; set suspended or withdrawn here.', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('evidence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assurance.evidencefile')),
-                ('vendor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certifications', to='vendors.vendor')),
-            ],
-            options={
-                'ordering': ['vendor__name', 'kind', '-issue_date'],
-            },
-        ),
-        migrations.CreateModel(
-            name='VendorContact',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(blank=True, help_text='e.g. Sustainability lead', max_length=120)),
-                ('receives_reminders', models.BooleanField(default=True)),
-                ('language', models.CharField(choices=[('en', 'English'), ('de', 'German'), ('fr', 'French')], default='en', help_text='Language of the emails this contact receives.', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(blank=True, help_text='The portal account, once the contact has accepted an invitation.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='vendor_contact', to=settings.AUTH_USER_MODEL)),
-                ('vendor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='vendors.vendor')),
-            ],
-            options={
-                'ordering': ['vendor__name', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalVendorInvitation',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('contributor', 'Contributor')], default='contributor', max_length=20)),
-                ('token_sha256', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invited_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='vendors.vendorcontact')),
-            ],
-            options={
-                'verbose_name': 'historical vendor invitation',
-                'verbose_name_plural': 'historical vendor invitations',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical vendor membership",
+                "verbose_name_plural": "historical vendor memberships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='VendorInvitation',
+            name="HistoricalVendorContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('contributor', 'Contributor')], default='contributor', max_length=20)),
-                ('token_sha256', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='vendors.vendorcontact')),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True, help_text="e.g. Sustainability lead", max_length=120
+                    ),
+                ),
+                ("receives_reminders", models.BooleanField(default=True)),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("de", "German"), ("fr", "French")],
+                        default="en",
+                        help_text="Language of the emails this contact receives.",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The portal account, once the contact has accepted an invitation.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="vendors.vendor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "verbose_name": "historical vendor contact",
+                "verbose_name_plural": "historical vendor contacts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalCertification",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("iso_14001", "ISO 14001"),
+                            ("iso_50001", "ISO 50001"),
+                            ("iso_45001", "ISO 45001"),
+                            ("sbti", "SBTi validated target"),
+                            ("epeat", "EPEAT"),
+                            ("tco", "TCO Certified"),
+                            ("energy_star", "ENERGY STAR"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(blank=True, max_length=100, verbose_name="certificate number"),
+                ),
+                ("certification_body", models.CharField(blank=True, max_length=200)),
+                ("accreditation_body", models.CharField(blank=True, max_length=200)),
+                ("scope", models.TextField(blank=True)),
+                ("sites", models.TextField(blank=True, help_text="Sites covered, one per line.")),
+                ("issue_date", models.DateField()),
+                ("expiry_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("valid", "Valid"),
+                            ("suspended", "Suspended"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="valid",
+                        help_text="Expiry is derived from the expiry date; set suspended or withdrawn here.",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="assurance.evidencefile",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="vendors.vendor",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical certification",
+                "verbose_name_plural": "historical certifications",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Certification",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("iso_14001", "ISO 14001"),
+                            ("iso_50001", "ISO 50001"),
+                            ("iso_45001", "ISO 45001"),
+                            ("sbti", "SBTi validated target"),
+                            ("epeat", "EPEAT"),
+                            ("tco", "TCO Certified"),
+                            ("energy_star", "ENERGY STAR"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(blank=True, max_length=100, verbose_name="certificate number"),
+                ),
+                ("certification_body", models.CharField(blank=True, max_length=200)),
+                ("accreditation_body", models.CharField(blank=True, max_length=200)),
+                ("scope", models.TextField(blank=True)),
+                ("sites", models.TextField(blank=True, help_text="Sites covered, one per line.")),
+                ("issue_date", models.DateField()),
+                ("expiry_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("valid", "Valid"),
+                            ("suspended", "Suspended"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="valid",
+                        help_text="Expiry is derived from the expiry date; set suspended or withdrawn here.",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assurance.evidencefile",
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certifications",
+                        to="vendors.vendor",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["vendor__name", "kind", "-issue_date"],
             },
         ),
         migrations.CreateModel(
-            name='VendorMembership',
+            name="VendorContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('contributor', 'Contributor')], default='contributor', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='vendor_membership', to=settings.AUTH_USER_MODEL)),
-                ('vendor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='vendors.vendor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True, help_text="e.g. Sustainability lead", max_length=120
+                    ),
+                ),
+                ("receives_reminders", models.BooleanField(default=True)),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("de", "German"), ("fr", "French")],
+                        default="en",
+                        help_text="Language of the emails this contact receives.",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The portal account, once the contact has accepted an invitation.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="vendor_contact",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="vendors.vendor",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['vendor__name', 'user__username'],
+                "ordering": ["vendor__name", "name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalVendorInvitation",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("admin", "Admin"), ("contributor", "Contributor")],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                ("token_sha256", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="vendors.vendorcontact",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical vendor invitation",
+                "verbose_name_plural": "historical vendor invitations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="VendorInvitation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("admin", "Admin"), ("contributor", "Contributor")],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                ("token_sha256", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="vendors.vendorcontact",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="VendorMembership",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("admin", "Admin"), ("contributor", "Contributor")],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vendor_membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="vendors.vendor",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["vendor__name", "user__username"],
             },
         ),
         migrations.AddConstraint(
-            model_name='vendor',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='vendor_name_unique_ci', violation_error_message='A vendor with this name already exists.'),
+            model_name="vendor",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                name="vendor_name_unique_ci",
+                violation_error_message="A vendor with this name already exists.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.CheckConstraint(condition=models.Q(('expiry_date__isnull', True), ('expiry_date__gte', models.F('issue_date')), _connector='OR'), name='certification_expiry_after_issue', violation_error_message='The expiry date must not be before the issue date.'),
+            model_name="certification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expiry_date__isnull", True),
+                    ("expiry_date__gte", models.F("issue_date")),
+                    _connector="OR",
+                ),
+                name="certification_expiry_after_issue",
+                violation_error_message="The expiry date must not be before the issue date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vendorcontact',
-            constraint=models.UniqueConstraint(models.F('vendor'), django.db.models.functions.text.Lower('email'), name='vendorcontact_email_unique_per_vendor', violation_error_message='This vendor already has a contact with this email.'),
+            model_name="vendorcontact",
+            constraint=models.UniqueConstraint(
+                models.F("vendor"),
+                django.db.models.functions.text.Lower("email"),
+                name="vendorcontact_email_unique_per_vendor",
+                violation_error_message="This vendor already has a contact with this email.",
+            ),
         ),
     ]

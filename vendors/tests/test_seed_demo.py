@@ -1,0 +1,164 @@
+"""``manage.py seed_demo``: realistic demo data that a second run leaves exactly as it was."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.http import HttpRequest
+from django.urls import reverse
+
+from assurance.models import AuditEvent
+from vendors import selectors
+from vendors.models import Certification, Vendor, VendorContact, VendorMembership
+
+PASSWORD = "orchard lantern 2026"
+
+
+def seed(**options):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot():
+    """Row counts of every table seed_demo can touch, history tables included."""
+    counts = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {"vendors", "assurance", "auth"}:
+            counts[model._meta.label] = model._default_manager.count()
+    return counts
+
+
+@pytest.fixture
+def seeded(db):
+    return seed(password=PASSWORD)
+
+
+def test_second_run_changes_nothing(seeded):
+    before = snapshot()
+    latest_history = Vendor.history.order_by("-history_id").values_list("history_id").first()
+
+    output = seed(password=PASSWORD)
+
+    assert snapshot() == before
+    assert Vendor.history.order_by("-history_id").values_list("history_id").first() == (
+        latest_history
+    )
+    assert "nothing to change" in output
+
+
+def test_vendors_cover_the_categories_with_valid_master_data(seeded):
+    vendors = Vendor.objects.all()
+
+    assert vendors.count() >= 12
+    assert {
+        "accelerators",
+        "servers",
+        "cloud",
+        "colocation",
+        "edge_devices",
+        "logistics",
+    } <= set(vendors.values_list("category", flat=True))
+    for vendor in vendors:
+        vendor.full_clean()  # NAICS, country and LEI pass the same rules as user input
+        assert vendor.contacts.exists(), vendor
+        assert vendor.certifications.exists(), vendor
+        assert vendor.relationship_owner.username == "officer"
+
+
+def test_certificates_include_expiring_and_expired_ones(seeded):
+    expiring = selectors.certification_list(state="expiring")
+    expired = selectors.certification_list(state="expired")
+
+    assert expiring.count() >= 2
+    assert expired.count() == 1
+    assert {c.kind for c in Certification.objects.all()} >= {"iso_14001", "iso_50001", "sbti"}
+
+
+def test_every_row_is_attributed_to_the_system_user_with_the_reason(seeded, settings):
+    for model in (Vendor, VendorContact, Certification, VendorMembership):
+        records = model.history.all()
+        assert records.exists(), model
+        assert {r.history_user.username for r in records} == {settings.SYSTEM_USERNAME}
+        assert set(records.values_list("history_change_reason", flat=True)) == {"seed_demo"}
+    events = AuditEvent.objects.all()
+    assert events.count() >= Vendor.objects.count()
+    assert {e.actor.username for e in events} == {settings.SYSTEM_USERNAME}
+    assert set(events.values_list("reason", flat=True)) == {"seed_demo"}
+
+
+@pytest.mark.parametrize(
+    ("username", "group"),
+    [
+        ("officer", "procurement"),
+        ("evaluator", "evaluators"),
+        ("analyst", "sustainability"),
+        ("auditor", "auditors"),
+    ],
+)
+def test_staff_log_in_to_the_admin(seeded, client, username, group):
+    user = get_user_model().objects.get(username=username)
+    assert user.is_staff and not user.is_superuser
+    assert list(user.groups.values_list("name", flat=True)) == [group]
+
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["vendor", "vendor2"])
+def test_vendor_users_log_in_to_the_portal(seeded, client, username):
+    user = get_user_model().objects.get(username=username)
+    assert not user.is_staff
+
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 200
+    assert user.vendor_membership.vendor.name in response.content.decode()
+
+
+def test_the_two_vendor_users_belong_to_different_vendors(seeded):
+    vendor = VendorMembership.objects.get(user__username="vendor")
+    vendor2 = VendorMembership.objects.get(user__username="vendor2")
+
+    assert vendor.vendor != vendor2.vendor
+    assert vendor.role == VendorMembership.Role.ADMIN
+    assert VendorContact.objects.get(user=vendor.user).vendor == vendor.vendor
+
+
+def test_output_lists_logins_password_and_urls(seeded):
+    assert f"Password for every login: {PASSWORD}" in seeded
+    for username in ("officer", "evaluator", "analyst", "auditor", "vendor", "vendor2"):
+        assert f"\n{username} " in seeded
+    assert "http://127.0.0.1:8000/admin/" in seeded
+    assert "http://127.0.0.1:8000/portal/" in seeded
+
+
+def test_default_password_passes_the_validators_and_is_printed(db, client):
+    output = seed()
+
+    password = output.split("Password for every login: ")[1].split()[0]
+    assert client.login(request=HttpRequest(), username="officer", password=password)
+
+
+def test_a_weak_password_is_refused_and_nothing_is_stored(db):
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="too short"):
+        seed(password="short")
+
+    after = snapshot()
+    # The system user may exist already; nothing else does.
+    assert after["vendors.Vendor"] == before["vendors.Vendor"] == 0
+    assert after["vendors.HistoricalVendor"] == 0
+    assert after["auth.User"] <= before["auth.User"] + 1
+
+
+def test_a_new_password_on_a_later_run_replaces_the_old_one(seeded, client):
+    seed(password="a different passphrase 7")
+
+    assert not client.login(request=HttpRequest(), username="vendor", password=PASSWORD)
+    assert client.login(
+        request=HttpRequest(), username="vendor", password="a different passphrase 7"
+    )

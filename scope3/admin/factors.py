@@ -7,8 +7,8 @@ records who imported it); the admin lets analysts and auditors browse and search
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from assurance.admin import TrackedHistoryAdmin
 
+from assurance.admin import TrackedHistoryAdmin
 from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
 
 

@@ -11,4 +11,6 @@ from vendors.api.views import TokenObtainView
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("", include("vendors.api.urls")),
+    path("", include("scope3.api.spend")),
+    path("", include("scope3.api.runs")),
 ]

@@ -47,3 +47,340 @@ def emission_factors_by_code(*, dataset: FactorDataset) -> dict[str, EmissionFac
 def reference_rates(*, dataset: FactorDataset) -> dict[tuple[str, int], ReferenceRate]:
     """``{(key, year): rate}`` for an FX or price-index dataset."""
     return {(rate.key, rate.year): rate for rate in ReferenceRate.objects.filter(dataset=dataset)}
+
+
+# --- spend ledger ------------------------------------------------------------------------------
+
+
+def import_batch_list() -> QuerySet:
+    from scope3.models import ImportBatch
+
+    return ImportBatch.objects.select_related("created_by").order_by("-created_at", "-pk")
+
+
+def import_batch_already_imported(*, sha256: str):
+    """The batch that already brought this file in (imported, partly imported or in progress)."""
+    from scope3.models import ImportBatch
+
+    return (
+        ImportBatch.objects.filter(file_sha256=sha256)
+        .exclude(status=ImportBatch.Status.REJECTED)
+        .first()
+    )
+
+
+def spend_line_list() -> QuerySet:
+    from scope3.models import SpendLine
+
+    return SpendLine.objects.select_related("vendor", "batch")
+
+
+def spend_external_ids_existing(*, external_ids) -> set[str]:
+    """Which of ``external_ids`` are already in the ledger (one query for the whole chunk)."""
+    from scope3.models import SpendLine
+
+    ids = [external_id for external_id in external_ids if external_id]
+    if not ids:
+        return set()
+    return set(SpendLine.objects.filter(external_id__in=ids).values_list("external_id", flat=True))
+
+
+def spend_vendor_lookup() -> dict[str, dict]:
+    """Every vendor keyed the four ways a ledger names them, loaded once per import.
+
+    ``ids`` is the set of primary keys; ``tax_ids``, ``names`` and ``normalised`` map a key to a
+    vendor id, or to ``None`` when two vendors share it (an ambiguous key matches nobody rather
+    than the wrong vendor).
+    """
+    from scope3.importers.spend import tax_id_normalise, vendor_name_normalise
+    from vendors.models import Vendor
+
+    ids: set[int] = set()
+    tax_ids: dict[str, int | None] = {}
+    names: dict[str, int | None] = {}
+    normalised: dict[str, int | None] = {}
+
+    def put(mapping, key, pk):
+        if key:
+            mapping[key] = pk if mapping.get(key, pk) == pk else None
+
+    for pk, name, legal_name, tax_id in Vendor.objects.values_list(
+        "pk", "name", "legal_name", "tax_id"
+    ).iterator(chunk_size=5000):
+        ids.add(pk)
+        put(tax_ids, tax_id_normalise(tax_id or ""), pk)
+        for written in (name, legal_name):
+            if written:
+                put(names, written.strip().casefold(), pk)
+                put(normalised, vendor_name_normalise(written), pk)
+    return {"ids": ids, "tax_ids": tax_ids, "names": names, "normalised": normalised}
+
+
+# --- inventory runs ----------------------------------------------------------------------------
+
+import math  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum  # noqa: E402
+
+from scope3.engine import Method  # noqa: E402
+from scope3.models import EmissionEstimate, InventoryChunk, InventoryRun  # noqa: E402
+
+_METHOD_RANK = {method.value: method.rank for method in Method}
+_GRAM = Decimal("0.001")
+
+
+def inventory_run_list(*, year: int | None = None) -> QuerySet[InventoryRun]:
+    runs = InventoryRun.objects.select_related("started_by")
+    if year is not None:
+        runs = runs.filter(reporting_year=year)
+    return runs.order_by("-created_at", "-pk")
+
+
+def inventory_run_get(*, run_id: int) -> InventoryRun | None:
+    return InventoryRun.objects.select_related("started_by").filter(pk=run_id).first()
+
+
+def inventory_run_previous(*, run: InventoryRun) -> InventoryRun | None:
+    """The completed run of the same year started before ``run``: what a restatement compares."""
+    return (
+        InventoryRun.objects.filter(
+            reporting_year=run.reporting_year,
+            status=InventoryRun.Status.COMPLETED,
+            pk__lt=run.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def inventory_run_stale_chunks(*, run: InventoryRun, stale_seconds: int) -> int:
+    """How many of the run's chunks are held by a claim older than the stale timeout."""
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=stale_seconds)
+    return InventoryChunk.objects.filter(
+        run=run, status=InventoryChunk.Status.RUNNING, claimed_at__lt=cutoff
+    ).count()
+
+
+def inventory_run_estimates(*, run: InventoryRun) -> QuerySet[EmissionEstimate]:
+    return (
+        EmissionEstimate.objects.filter(run=run)
+        .select_related("spend_line", "vendor", "factor_dataset")
+        .order_by("spend_line_id", "category")
+    )
+
+
+def inventory_run_estimate_rows(*, run: InventoryRun):
+    """Rows of ``adapters.ESTIMATE_CSV_COLUMNS`` for the run's export, streamed in line order."""
+    return (
+        EmissionEstimate.objects.filter(run=run)
+        .order_by("spend_line_id", "category")
+        .values_list(
+            "spend_line__external_id",
+            "category",
+            "method",
+            "kgco2e",
+            "low_kgco2e",
+            "high_kgco2e",
+            "dq",
+            "factor_dataset__name",
+            "factor_dataset__version",
+            "factor_code",
+            "reason",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+@dataclass
+class RunTotalRow:
+    """A total of a run by some key, with its range (line half-widths in quadrature)."""
+
+    key: object
+    label: str
+    kgco2e: Decimal
+    low_kgco2e: Decimal
+    high_kgco2e: Decimal
+    lines: int
+
+
+def _half_width_squares():
+    width = ExpressionWrapper(
+        (F("high_kgco2e") - F("low_kgco2e")) * (F("high_kgco2e") - F("low_kgco2e")),
+        output_field=DecimalField(max_digits=60, decimal_places=6),
+    )
+    return Sum(width)
+
+
+def _totals(run: InventoryRun, group: str, label_of) -> list[RunTotalRow]:
+    rows = (
+        EmissionEstimate.objects.filter(run=run)
+        .exclude(method=Method.UNACCOUNTED)
+        .values(group)
+        .annotate(kg=Sum("kgco2e"), widths=_half_width_squares(), lines=Count("id"))
+        .order_by("-kg")
+    )
+    out = []
+    for row in rows:
+        kg = Decimal(str(row["kg"] or 0)).quantize(_GRAM)
+        # Σ(high-low)² / 4 = Σ half-width²; shown ranges are rounded to the kilogram's gram.
+        half = Decimal(repr(math.sqrt(float(row["widths"] or 0)) / 2)).quantize(_GRAM)
+        out.append(
+            RunTotalRow(
+                key=row[group],
+                label=label_of(row),
+                kgco2e=kg,
+                low_kgco2e=kg - half,
+                high_kgco2e=kg + half,
+                lines=row["lines"],
+            )
+        )
+    return out
+
+
+def inventory_run_totals_by_category(*, run: InventoryRun) -> list[RunTotalRow]:
+    labels = dict(EmissionEstimate.Category.choices)
+    return _totals(run, "category", lambda row: labels.get(row["category"], str(row["category"])))
+
+
+def inventory_run_totals_by_method(*, run: InventoryRun) -> list[RunTotalRow]:
+    labels = dict(EmissionEstimate.Method.choices)
+    return _totals(run, "method", lambda row: labels.get(row["method"], row["method"]))
+
+
+def inventory_run_totals_by_vendor(*, run: InventoryRun, limit: int = 20) -> list[RunTotalRow]:
+    rows = _totals(run, "vendor_id", lambda row: "")[:limit]
+    from vendors.models import Vendor
+
+    names = dict(
+        Vendor.objects.filter(pk__in=[r.key for r in rows if r.key]).values_list("pk", "name")
+    )
+    for row in rows:
+        row.label = names.get(row.key, "(unmatched vendor)")
+    return rows
+
+
+@dataclass
+class RestatementRow:
+    """Old and new value of one vendor and category between two runs of a year, and why."""
+
+    vendor_id: int | None
+    vendor_name: str
+    category: int
+    old_kgco2e: Decimal
+    new_kgco2e: Decimal
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def change_kgco2e(self) -> Decimal:
+        return self.new_kgco2e - self.old_kgco2e
+
+    @property
+    def category_label(self) -> str:
+        return dict(EmissionEstimate.Category.choices).get(self.category, str(self.category))
+
+
+@dataclass
+class _Group:
+    kg: Decimal = Decimal(0)
+    lines: int = 0
+    methods: set = field(default_factory=set)
+    datasets: set = field(default_factory=set)
+    disclosures: set = field(default_factory=set)
+    vendor_name: str = ""
+
+
+def _groups(run: InventoryRun) -> dict[tuple, _Group]:
+    rows = (
+        EmissionEstimate.objects.filter(run=run)
+        .values(
+            "vendor_id",
+            "vendor__name",
+            "category",
+            "method",
+            "factor_dataset_id",
+            "source_disclosure_id",
+        )
+        .annotate(kg=Sum("kgco2e"), lines=Count("id"))
+        .order_by()
+    )
+    groups: dict[tuple, _Group] = {}
+    for row in rows:
+        group = groups.setdefault((row["vendor_id"], row["category"]), _Group())
+        # SQLite sums decimals as floats: back to the column's grams before adding up.
+        group.kg += Decimal(str(row["kg"] or 0)).quantize(_GRAM)
+        group.lines += row["lines"]
+        group.methods.add(row["method"])
+        group.vendor_name = row["vendor__name"] or "(unmatched vendor)"
+        if row["factor_dataset_id"]:
+            group.datasets.add(row["factor_dataset_id"])
+        if row["source_disclosure_id"]:
+            group.disclosures.add(row["source_disclosure_id"])
+    return groups
+
+
+def _best_method(methods: set) -> str | None:
+    ranked = [m for m in methods if _METHOD_RANK.get(m) is not None]
+    return min(ranked, key=lambda m: _METHOD_RANK[m]) if ranked else None
+
+
+def inventory_run_restatement(
+    *, run: InventoryRun, previous: InventoryRun | None = None
+) -> list[RestatementRow]:
+    """Per vendor and category: the previous run's value, this run's, and why they differ.
+
+    Why (PRODUCT.md section 4, scope3): *new factor version* when the group used a dataset of a
+    kind whose pinned version changed; *method upgrade* when the best method used for the
+    group's lines ranks better than before; *new disclosure* when the disclosures used changed;
+    *ledger changed* when the number of lines differs. Three queries whatever the ledger size.
+    Rows are ordered by the size of the change, largest first.
+    """
+    previous = previous or inventory_run_previous(run=run)
+    if previous is None:
+        return []
+    old_groups = _groups(previous)
+    new_groups = _groups(run)
+    dataset_ids = {d for g in (*old_groups.values(), *new_groups.values()) for d in g.datasets}
+    datasets = {
+        d.pk: d for d in FactorDataset.objects.filter(pk__in=dataset_ids).only("kind", "version")
+    }
+    labels = dict(EmissionEstimate.Method.choices)
+    rows = []
+    for key in set(old_groups) | set(new_groups):
+        old = old_groups.get(key, _Group())
+        new = new_groups.get(key, _Group())
+        reasons = []
+        old_versions = {datasets[d].kind: datasets[d].version for d in old.datasets}
+        new_versions = {datasets[d].kind: datasets[d].version for d in new.datasets}
+        for kind, version in sorted(new_versions.items()):
+            before = old_versions.get(kind) or previous.pins.get(kind)
+            if before and before != version:
+                reasons.append(f"new factor version: {kind} {before} → {version}")
+        old_best, new_best = _best_method(old.methods), _best_method(new.methods)
+        if new_best and (old_best is None or _METHOD_RANK[new_best] < _METHOD_RANK[old_best]):
+            before = labels.get(old_best, "unaccounted") if old_best else "unaccounted"
+            reasons.append(f"method upgrade: {before} → {labels[new_best]}")
+        added = new.disclosures - old.disclosures
+        if added:
+            reasons.append("new disclosure: " + ", ".join(f"#{d}" for d in sorted(added)))
+        if old.lines != new.lines:
+            reasons.append(f"ledger changed: {old.lines} → {new.lines} line(s)")
+        if not reasons and old.kg == new.kg:
+            continue
+        if not reasons:
+            reasons.append("factor values or inputs changed")
+        rows.append(
+            RestatementRow(
+                vendor_id=key[0],
+                vendor_name=new.vendor_name or old.vendor_name,
+                category=key[1],
+                old_kgco2e=old.kg,
+                new_kgco2e=new.kg,
+                reasons=reasons,
+            )
+        )
+    rows.sort(key=lambda r: (-abs(r.change_kgco2e), r.vendor_name, r.category))
+    return rows

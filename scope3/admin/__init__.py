@@ -1,3 +1,7 @@
 """Admin of the Scope 3 app, one module per area."""
 
-from scope3.admin import factors  # noqa: F401
+from scope3.admin import (
+    factors,  # noqa: F401
+    runs,  # noqa: F401
+    spend,  # noqa: F401
+)

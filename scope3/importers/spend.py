@@ -1,0 +1,601 @@
+"""Reading purchase-ledger files (CSV or XLSX) row by row, with every rule a row must pass.
+
+The reader never touches the database and never holds more than one row (plus the errors it
+reports, capped) in memory: the service streams its rows, matches vendors and decides what to
+store. Every problem is reported as ``(row, column, value, rule)`` so a user can fix the file.
+
+File-level problems (not UTF-8, an unusable header, a zip bomb) raise :class:`SpendFileError`:
+nothing of such a file can be trusted, so there is no row-by-row report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from scope3.models import SpendLine
+
+# --- the columns -------------------------------------------------------------------------------
+
+FIELDS = (
+    "external_id",
+    "date",
+    "vendor",
+    "vendor_tax_id",
+    "amount",
+    "currency",
+    "naics",
+    "description",
+    "gl_account",
+    "quantity",
+    "unit",
+    "hardware_class",
+    "product_id",
+    "weight_kg",
+    "distance_km",
+    "mode",
+    "waste_treatment",
+    "capital",
+)
+REQUIRED = ("date", "amount", "currency")
+# A line must name its vendor somehow; either column will do.
+VENDOR_COLUMNS = ("vendor", "vendor_tax_id")
+DECIMAL_FIELDS = ("quantity", "weight_kg", "distance_km")
+# Model field each file column is stored in, when the names differ.
+_MODEL_FIELD = {"vendor": "vendor_name"}
+TEXT_FIELDS = (
+    "external_id",
+    "vendor",
+    "vendor_tax_id",
+    "description",
+    "gl_account",
+    "unit",
+    "hardware_class",
+    "product_id",
+    "mode",
+    "waste_treatment",
+)
+# Length limits come from the model so the two cannot drift apart.
+TEXT_LIMITS = {
+    name: SpendLine._meta.get_field(_MODEL_FIELD.get(name, name)).max_length for name in TEXT_FIELDS
+}
+AMOUNT_DECIMAL_PLACES = 4
+AMOUNT_INTEGER_DIGITS = 16  # SpendLine amounts are DecimalField(max_digits=20, decimal_places=4)
+
+# Active ISO 4217 alphabetic codes (ISO 4217 list one, current funds, as published by the
+# SIX maintenance agency), without the precious metals, testing and "no currency" codes
+# (XAU, XAG, XPT, XPD, XTS, XXX, ...) that no purchase is invoiced in.
+_ISO_4217_CODES = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD
+    JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
+    MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
+    TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF
+    XPF YER ZAR ZMW ZWG
+"""
+ISO_4217 = frozenset(_ISO_4217_CODES.split())
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "y"})
+FALSE_WORDS = frozenset({"false", "no", "0", "n", ""})
+
+# --- limits that keep a hostile file from exhausting memory --------------------------------------
+
+MAX_FIELD_CHARS = 64 * 1024
+MAX_LINE_CHARS = 1024 * 1024
+XLSX_MAX_ENTRIES = 1000
+XLSX_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# XML compresses 10-30x; a ratio far above that on a large entry is a decompression bomb.
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_CHECK_ABOVE_BYTES = 1024 * 1024
+MAX_REPORTED_VALUE_CHARS = 200
+DELIMITERS = (",", ";", "\t")
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Plain decimal notation only: Decimal() alone would accept "NaN", "Infinity", "1_000", "1e309".
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_NAICS = re.compile(r"\d{6}")
+VENDOR_ID_PATTERN = re.compile(r"[1-9]\d{0,17}")
+
+
+class SpendFileError(Exception):
+    """The file as a whole cannot be read; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    rule: str
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A cell value that a spreadsheet will show as text instead of running it as a formula.
+
+    Cells starting with ``= + - @``, a tab or a carriage return are read as formulas by Excel,
+    LibreOffice and Google Sheets (OWASP "CSV injection"); a leading single quote makes them
+    text. Use this for every value written to a CSV or XLSX that a person may open.
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+_LEGAL_SUFFIX_WORDS = (
+    "inc incorporated ltd limited llc llp lp gmbh ag sa sas sarl plc corp corporation co company "
+    "kk bv nv pte pty srl spa ab as oy"
+)
+_LEGAL_SUFFIXES = frozenset(_LEGAL_SUFFIX_WORDS.split())
+_NOT_WORD = re.compile(r"[^\w\s]+")
+
+
+def vendor_name_normalise(name: str) -> str:
+    """A vendor name reduced to what identifies it.
+
+    "ACME Accelerators, Inc." and "Acme  Accelerators" both become "acme accelerators":
+    case-folded, accents and punctuation dropped, whitespace collapsed, and trailing legal-form
+    words (Inc, Ltd, GmbH, KK, ...) removed, so the same company written by two ledgers matches.
+    """
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # "S.A." and "K.K." are one word each; other punctuation separates words.
+    words = _NOT_WORD.sub(" ", text.replace(".", "").replace("'", "")).split()
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def tax_id_normalise(value: str) -> str:
+    """Tax ids are written with and without spaces, dots and dashes: compare them without."""
+    return re.sub(r"[\s.\-/]", "", value).upper()
+
+
+def _shown(value: str) -> str:
+    if len(value) > MAX_REPORTED_VALUE_CHARS:
+        return value[: MAX_REPORTED_VALUE_CHARS - 3] + "..."
+    return value
+
+
+# --- header ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where each known field sits in a row: ``positions[i]`` is the cell index of FIELDS[i]."""
+
+    positions: tuple[int | None, ...]
+    width: int
+
+
+def column_map_check(column_map: dict | None) -> dict[str, str]:
+    """Validate a ``{file header: field}`` map; raises SpendFileError naming bad entries."""
+    if not column_map:
+        return {}
+    if not isinstance(column_map, dict):
+        raise SpendFileError('the column map must be an object like {"Invoice date": "date"}')
+    cleaned, problems = {}, []
+    for header, field in column_map.items():
+        if not isinstance(header, str) or not isinstance(field, str):
+            problems.append(f"{header!r}={field!r} (both must be text)")
+            continue
+        if field.strip() not in FIELDS:
+            problems.append(f"{header!r}={field!r} ({field!r} is not a known field)")
+            continue
+        cleaned[header.strip()] = field.strip()
+    if problems:
+        raise SpendFileError(
+            "the column map has entries that cannot be used: "
+            + "; ".join(problems)
+            + ". Known fields: "
+            + ", ".join(FIELDS)
+        )
+    return cleaned
+
+
+def header_parse(cells: list[str], column_map: dict[str, str]) -> Header:
+    """Map header cells to fields, refusing missing required, unknown and repeated columns."""
+    lowered_map = {key.casefold(): value for key, value in column_map.items()}
+    found: dict[str, int] = {}
+    unknown, repeated = [], []
+    for index, raw in enumerate(cells):
+        name = (raw or "").strip().lstrip("\ufeff")
+        field = column_map.get(name) or lowered_map.get(name.casefold())
+        if field is None and name.casefold() in FIELDS:
+            field = name.casefold()
+        if field is None:
+            if name:
+                unknown.append(name)
+            continue
+        if field in found:
+            repeated.append(name)
+            continue
+        found[field] = index
+    missing = [field for field in REQUIRED if field not in found]
+    if not any(field in found for field in VENDOR_COLUMNS):
+        missing.append("vendor or vendor_tax_id")
+    parts = []
+    if missing:
+        parts.append("missing required columns: " + ", ".join(missing))
+    if unknown:
+        parts.append(
+            "unknown columns: "
+            + ", ".join(repr(_shown(name)) for name in unknown)
+            + " (remove them or map them to a field, e.g. --map 'Invoice date=date')"
+        )
+    if repeated:
+        parts.append("columns given twice: " + ", ".join(repr(name) for name in repeated))
+    if parts:
+        raise SpendFileError(
+            "row 1 (header): "
+            + "; ".join(parts)
+            + ". Known columns: "
+            + ", ".join(FIELDS)
+            + "; required: date, amount, currency and vendor or vendor_tax_id."
+        )
+    return Header(positions=tuple(found.get(field) for field in FIELDS), width=len(cells))
+
+
+# --- row validation ----------------------------------------------------------------------------
+
+_I = {field: index for index, field in enumerate(FIELDS)}
+
+
+def _decimal(text: str, *, negative_ok: bool) -> Decimal:
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError("is not a number (plain decimal notation like 1234.56 expected)")
+    value = Decimal(text)  # cannot fail: the pattern admits only finite plain literals
+    if not negative_ok and value < 0:
+        raise ValueError("must not be negative")
+    # Checked on the text first: the common case needs no Decimal arithmetic.
+    digits = text.lstrip("+-")
+    whole, _, fraction = digits.partition(".")
+    if len(whole.lstrip("0")) > AMOUNT_INTEGER_DIGITS:
+        raise ValueError(
+            f"is too large (at most {AMOUNT_INTEGER_DIGITS} digits before the decimal point)"
+        )
+    if len(fraction.rstrip("0")) > AMOUNT_DECIMAL_PLACES:
+        raise ValueError(f"has more than {AMOUNT_DECIMAL_PLACES} decimal places")
+    return value
+
+
+def _date(text: str) -> datetime.date:
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError("is not a date in ISO 8601 form YYYY-MM-DD (e.g. 2025-03-31)")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a real calendar date") from None
+
+
+def _text_converter(limit: int):
+    def convert(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"is longer than {limit} characters ({len(text)})")
+        return text
+
+    return convert
+
+
+def _required(convert):
+    def required(text: str):
+        if not text:
+            raise ValueError("is required")
+        return convert(text)
+
+    return required
+
+
+def _currency(text: str) -> str:
+    code = text.upper()
+    if code not in ISO_4217:
+        raise ValueError("is not an active ISO 4217 currency code (e.g. USD, EUR)")
+    return code
+
+
+def _naics(text: str) -> str:
+    if text and not _NAICS.fullmatch(text):
+        raise ValueError("is not a six-digit NAICS code")
+    return text
+
+
+def _quantity(text: str) -> Decimal | None:
+    return _decimal(text, negative_ok=False) if text else None
+
+
+def _capital(text: str) -> bool:
+    word = text.casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("is not a yes/no value (true, false, yes, no, 1, 0 or empty)")
+
+
+# One converter per field, in FIELDS order: each returns the stored value or raises ValueError
+# whose text is the rule that was broken.
+CONVERTERS = {
+    **{field: _text_converter(TEXT_LIMITS[field]) for field in TEXT_FIELDS},
+    "date": _required(_date),
+    "amount": _required(lambda text: _decimal(text, negative_ok=True)),
+    "currency": _required(_currency),
+    "naics": _naics,
+    "quantity": _quantity,
+    "weight_kg": _quantity,
+    "distance_km": _quantity,
+    "capital": _capital,
+}
+# (field, converter, strip the cell?, value of an empty optional cell or _REQUIRED)
+_REQUIRED_CELL = object()
+_EMPTY = {"quantity": None, "weight_kg": None, "distance_km": None, "capital": False}
+_PLAN = tuple(
+    (
+        field,
+        CONVERTERS[field],
+        field != "description",
+        _REQUIRED_CELL if field in REQUIRED else _EMPTY.get(field, ""),
+    )
+    for field in FIELDS
+)
+_VENDOR, _TAX_ID = FIELDS.index("vendor"), FIELDS.index("vendor_tax_id")
+
+
+def row_parse(row_number: int, cells: list, header: Header, errors: list[RowError]):
+    """Check one row; returns its values in FIELDS order, or None if it broke a rule.
+
+    Every broken rule of the row is appended to ``errors``; values are converted (dates,
+    decimals, booleans) and text is kept as written except surrounding whitespace (a formula-like
+    cell is data and is stored as text). Empty text is ``""``, empty numbers ``None``.
+    """
+    width = len(cells)
+    if width != header.width and not (width > header.width and not any(cells[header.width :])):
+        errors.append(
+            RowError(
+                row_number,
+                "*",
+                f"{width} cells",
+                f"the row has {width} cells but the header has {header.width}",
+            )
+        )
+        return None
+    ok = True
+    values: list = []
+    append = values.append
+    for (field, convert, strip, empty), position in zip(_PLAN, header.positions):  # noqa: B905
+        raw = cells[position] if position is not None else ""
+        text = raw.strip() if strip else raw
+        if not text and empty is not _REQUIRED_CELL:
+            append(empty)
+            continue
+        try:
+            append(convert(text))
+        except ValueError as exc:
+            ok = False
+            append(None)
+            errors.append(RowError(row_number, field, _shown(raw), str(exc)))
+    if ok and not values[_VENDOR] and not values[_TAX_ID]:
+        errors.append(RowError(row_number, "vendor", "", "a vendor or a vendor_tax_id is required"))
+        ok = False
+    return values if ok else None
+
+
+# --- file readers ------------------------------------------------------------------------------
+
+
+def _text_lines(handle: io.TextIOBase) -> Iterator[str]:
+    """Lines of a text stream, refusing binary content and lines too long to be a ledger row."""
+    readline = handle.readline
+    while True:
+        try:
+            line = readline(MAX_LINE_CHARS + 1)
+        except UnicodeDecodeError as exc:
+            raise SpendFileError(
+                f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                "save it as CSV UTF-8"
+            ) from None
+        if not line:
+            return
+        if len(line) > MAX_LINE_CHARS:
+            raise SpendFileError(
+                f"a line is longer than {MAX_LINE_CHARS} characters; this is not a ledger CSV"
+            )
+        if "\x00" in line:
+            raise SpendFileError(
+                "the file is not UTF-8 text (it contains NUL bytes; UTF-16 or binary?); "
+                "save it as CSV UTF-8"
+            )
+        yield line
+
+
+def _delimiter_for(header_line: str, column_map: dict[str, str]) -> str:
+    """The delimiter that turns the header line into the most known columns.
+
+    Only comma, semicolon and tab are considered; a semicolon file (common in European Excel
+    exports) is read as such instead of being mis-parsed into one column.
+    """
+    known = set(FIELDS) | {key.casefold() for key in column_map}
+
+    def score(delimiter):
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        return sum(1 for cell in cells if cell.strip().lstrip("\ufeff").casefold() in known)
+
+    best = max(DELIMITERS, key=score)
+    return best if score(best) else ","
+
+
+def csv_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, list[str]] | Header]:
+    """Yield the Header, then ``(row number, cells)`` of each non-blank data row of a CSV."""
+    with path.open("rb") as raw:
+        start = raw.read(4)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SpendFileError(
+            "the file is not UTF-8 text (it is UTF-16); save it as CSV UTF-8 and try again"
+        )
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = _text_lines(handle)
+        header_line = next(lines, None)
+        if header_line is None or not header_line.strip():
+            raise SpendFileError("the file is empty: it needs a header row and data rows")
+        delimiter = _delimiter_for(header_line, column_map)
+        header_cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        header = header_parse(header_cells, column_map)
+        yield header
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        row_number = 1
+        try:
+            for cells in reader:
+                row_number += 1
+                if not cells or not any(cells):
+                    continue
+                yield row_number, cells
+        except csv.Error as exc:
+            raise SpendFileError(
+                f"row {row_number + 1}: malformed CSV ({exc}); fields are limited to "
+                f"{MAX_FIELD_CHARS} characters"
+            ) from None
+
+
+def _xlsx_check(path: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise SpendFileError("the file is not a valid XLSX workbook (not a ZIP archive)") from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > XLSX_MAX_ENTRIES:
+            raise SpendFileError(
+                f"the workbook has {len(entries)} parts (limit {XLSX_MAX_ENTRIES}); refused"
+            )
+        total = 0
+        for entry in entries:
+            total += entry.file_size
+            if (
+                entry.file_size > XLSX_RATIO_CHECK_ABOVE_BYTES
+                and entry.file_size > XLSX_MAX_RATIO * max(entry.compress_size, 1)
+            ):
+                raise SpendFileError(
+                    f"the workbook part {entry.filename!r} expands {entry.file_size} bytes from "
+                    f"{entry.compress_size}: a decompression bomb, refused"
+                )
+        if total > XLSX_MAX_UNCOMPRESSED_BYTES:
+            raise SpendFileError(
+                f"the workbook expands to {total} bytes (limit {XLSX_MAX_UNCOMPRESSED_BYTES}); "
+                "refused as a possible decompression bomb"
+            )
+        names = {entry.filename for entry in entries}
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise SpendFileError(
+                "the file is a ZIP archive but not an XLSX workbook (no xl/workbook.xml)"
+            )
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # repr gives the shortest text that round-trips, not the binary expansion.
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    return str(value)
+
+
+def _xlsx_error(exc: BaseException) -> SpendFileError:
+    """A readable refusal, naming defusedxml's refusal when it is somewhere in the chain."""
+    from defusedxml import DefusedXmlException
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return SpendFileError(
+                f"the XLSX workbook cannot be read ({type(seen).__name__}: it declares XML "
+                "entities or a DTD, as entity-expansion attacks do); refused"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return SpendFileError(
+        f"the XLSX workbook cannot be read ({type(exc).__name__}: {_shown(str(exc))})"
+    )
+
+
+def xlsx_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, list[str]] | Header]:
+    """Yield the Header, then ``(row number, cells)`` of the first worksheet's data rows.
+
+    The archive is checked before openpyxl opens it; openpyxl reads in read-only mode (rows are
+    streamed) and, with defusedxml installed, refuses XML entity expansion (billion laughs).
+    """
+    _xlsx_check(path)
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken or hostile workbook
+        raise _xlsx_error(exc) from None
+    try:
+        if not workbook.worksheets:
+            raise SpendFileError("the workbook has no worksheet")
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = None
+        try:
+            for row_number, values in enumerate(rows, start=1):
+                cells = [_xlsx_text(value) for value in values]
+                if len(cells) > 1000:
+                    raise SpendFileError(f"row {row_number} has more than 1000 columns; refused")
+                if header is None:
+                    # Trailing empty header cells are formatting, not columns.
+                    while cells and not cells[-1].strip():
+                        cells.pop()
+                    if not cells:
+                        raise SpendFileError("the worksheet is empty: it needs a header row")
+                    header = header_parse(cells, column_map)
+                    yield header
+                    continue
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) < header.width:
+                    cells.extend([""] * (header.width - len(cells)))
+                yield row_number, cells
+        except SpendFileError:
+            raise
+        except Exception as exc:
+            raise _xlsx_error(exc) from None
+        if header is None:
+            raise SpendFileError("the worksheet is empty: it needs a header row")
+    finally:
+        workbook.close()
+
+
+def is_xlsx(path: Path, original_name: str = "") -> bool:
+    """XLSX by content (a ZIP signature) or by name; a .xlsx that is not a ZIP is refused later."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    return start == b"PK\x03\x04" or (original_name or path.name).lower().endswith(".xlsx")
+
+
+def file_rows(path: Path, *, original_name: str = "", column_map: dict | None = None):
+    """The Header then the data rows of a CSV or XLSX ledger file."""
+    cleaned = column_map_check(column_map)
+    if path.stat().st_size == 0:
+        raise SpendFileError("the file is empty: it needs a header row and data rows")
+    if is_xlsx(path, original_name):
+        return xlsx_rows(path, cleaned)
+    return csv_rows(path, cleaned)

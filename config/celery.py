@@ -1,4 +1,9 @@
-"""The Celery application. Tasks live in each app's ``tasks.py``."""
+"""The Celery application. Tasks live in each app's ``tasks.py``.
+
+Configuration comes from the ``CELERY_*`` Django settings (see ``config/settings/base.py``): the
+file-system broker under ``TENDERLEAF_VAR_DIR`` by default, Redis when ``REDIS_URL`` is set. The
+settings also create the file-system broker's folders, so producers work before any worker ran.
+"""
 
 import os
 
@@ -9,12 +14,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("tenderleaf")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@app.on_after_configure.connect
-def _make_broker_folders(sender, **kwargs):
-    # The file-system transport expects its folders to exist.
-    options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        if options.get(key):
-            os.makedirs(options[key], exist_ok=True)

@@ -1,13 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.health import healthz
 
 admin.site.site_header = "Tenderleaf"
 admin.site.site_title = "Tenderleaf admin"
 admin.site.index_title = "Procurement and sustainability"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("portal/", include("vendors.portal.urls", namespace="portal")),
     path("assurance/", include("assurance.urls", namespace="assurance")),
     path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

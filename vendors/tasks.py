@@ -31,5 +31,7 @@ def vendor_contact_invite_task(contact_id: int, invited_by_id: int, role: str) -
     if pending:
         return "already invited"
     with acting_as(officer, "bulk portal invitation (task)"):
-        vendor_contact_invite(actor=officer, contact=contact, role=role)
+        vendor_contact_invite(
+            actor=officer, contact=contact, role=role, reason="bulk portal invitation (task)"
+        )
     return "invited"

@@ -12,3 +12,5 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a live Celery worker process can open the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# Tests never run collectstatic; serve from the finders instead of warning about STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True

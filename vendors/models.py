@@ -215,6 +215,16 @@ class Certification(models.Model):
     evidence = models.ForeignKey(
         "assurance.EvidenceFile", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The officer who checked the certificate against its evidence.",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -244,3 +254,228 @@ class Certification(models.Model):
     @property
     def effective_status(self) -> str:
         return self.status_on(timezone.localdate())
+
+
+# --- disclosures -------------------------------------------------------------------------------
+
+
+class DisclosureRequest(models.Model):
+    """What we ask a vendor to disclose for a reporting year, and by when."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SUBMITTED = "submitted", "Submitted"
+        ACCEPTED = "accepted", "Accepted"
+        OVERDUE = "overdue", "Overdue"
+        CLOSED = "closed", "Closed"
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="disclosure_requests")
+    reporting_year = models.PositiveSmallIntegerField()
+    ask_scope1 = models.BooleanField("Scope 1", default=True)
+    ask_scope2_location = models.BooleanField("Scope 2 location-based", default=True)
+    ask_scope2_market = models.BooleanField("Scope 2 market-based", default=True)
+    ask_scope3_upstream = models.BooleanField("upstream Scope 3", default=False)
+    ask_allocation = models.BooleanField("emissions allocated to us", default=False)
+    ask_product_footprints = models.BooleanField("product footprints (PACT)", default=False)
+    ask_certificates = models.BooleanField("certificates", default=False)
+    message = models.TextField(blank=True, help_text="Shown to the vendor with the request.")
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The last time the vendor did anything on it: reminders go only to untouched requests.
+    vendor_touched_at = models.DateTimeField(null=True, blank=True)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["-reporting_year", "due_date", "vendor__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "reporting_year"],
+                condition=~models.Q(status="closed"),
+                name="disclosurerequest_one_live_per_vendor_year",
+                violation_error_message="This vendor already has a request for this year.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"FY{self.reporting_year} disclosure request to {self.vendor}"
+
+
+class EmissionsDisclosure(models.Model):
+    """A vendor's Scope 1, 2 (and optionally upstream 3) emissions for one reporting period.
+
+    Workflow: draft -> submitted -> accepted | rejected; a rejected disclosure is revised and
+    resubmitted. A newer accepted disclosure for the same period supersedes the older one, which
+    is kept and marked superseded. All emissions are in tonnes CO2e.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded"
+
+    class AllocationMethod(models.TextChoices):
+        ECONOMIC = "economic", "Economic (share of revenue)"
+        PHYSICAL = "physical", "Physical (share of units, mass or energy)"
+
+    class Verification(models.TextChoices):
+        NONE = "none", "None"
+        LIMITED = "limited", "Limited assurance"
+        REASONABLE = "reasonable", "Reasonable assurance"
+
+    class Standard(models.TextChoices):
+        ISO_14064_3 = "iso_14064_3", "ISO 14064-3"
+        ISAE_3410 = "isae_3410", "ISAE 3410"
+        ISAE_3000 = "isae_3000", "ISAE 3000"
+        AA1000AS = "aa1000as", "AA1000AS"
+        OTHER = "other", "Other"
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="disclosures")
+    request = models.ForeignKey(
+        DisclosureRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+    )
+    reporting_entity = models.CharField(
+        max_length=200, blank=True, help_text="Legal entity or group the figures cover."
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    scope1_tco2e = models.DecimalField("Scope 1 (tCO2e)", max_digits=18, decimal_places=3)
+    scope2_location_tco2e = models.DecimalField(
+        "Scope 2 location-based (tCO2e)", max_digits=18, decimal_places=3, null=True, blank=True
+    )
+    scope2_market_tco2e = models.DecimalField(
+        "Scope 2 market-based (tCO2e)", max_digits=18, decimal_places=3, null=True, blank=True
+    )
+    scope3_upstream_tco2e = models.DecimalField(
+        "upstream Scope 3 (tCO2e)", max_digits=18, decimal_places=3, null=True, blank=True
+    )
+    revenue = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    revenue_currency = models.CharField(max_length=3, blank=True)
+    allocated_to_us_tco2e = models.DecimalField(
+        "emissions allocated to us (tCO2e)", max_digits=18, decimal_places=3, null=True, blank=True
+    )
+    allocation_method = models.CharField(
+        max_length=20, choices=AllocationMethod.choices, blank=True
+    )
+    allocation_uncertainty_pct = models.DecimalField(
+        "allocation uncertainty (±%)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    verification = models.CharField(
+        max_length=20, choices=Verification.choices, default=Verification.NONE
+    )
+    verification_standard = models.CharField(max_length=20, choices=Standard.choices, blank=True)
+    verifier = models.CharField(max_length=200, blank=True)
+    methodology_notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Plausibility warnings found at submission, and who confirmed them: [{code, message}].
+    warnings = models.JSONField(default=list, blank=True)
+    warnings_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    warnings_confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True, help_text="Shown to the vendor.")
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["vendor__name", "-period_end", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="disclosure_period_end_after_start",
+                violation_error_message="The period must end after it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["vendor", "period_start", "period_end", "reporting_entity"],
+                condition=models.Q(status="accepted"),
+                name="disclosure_one_accepted_per_period",
+                violation_error_message="Another accepted disclosure covers this period.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} {self.period_start:%Y-%m}..{self.period_end:%Y-%m} ({self.status})"
+
+    @property
+    def is_editable_by_vendor(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.REJECTED}
+
+
+class ProductFootprint(models.Model):
+    """A product carbon footprint in the PACT (WBCSD Pathfinder) format, v2 or v3 field names.
+
+    ``pcf_excluding_biogenic_kgco2e`` is per one declared unit (PACT ``pCfExcludingBiogenic`` /
+    ``pcfExcludingBiogenicUptake``); the raw document is kept as received.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="product_footprints")
+    pact_id = models.UUIDField("PACT id")
+    pact_version = models.PositiveIntegerField(default=1)
+    spec_version = models.CharField(max_length=20)
+    pact_status = models.CharField(max_length=20, default="Active")
+    product_ids = models.JSONField(default=list)
+    product_name = models.CharField(max_length=300, blank=True)
+    product_description = models.TextField(blank=True)
+    product_category_cpc = models.CharField(max_length=20, blank=True)
+    declared_unit = models.CharField(max_length=40)
+    declared_unit_amount = models.DecimalField(max_digits=20, decimal_places=6)
+    pcf_excluding_biogenic_kgco2e = models.DecimalField(
+        "kgCO2e per declared unit, excluding biogenic", max_digits=20, decimal_places=6
+    )
+    pcf_including_biogenic_kgco2e = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    reference_period_start = models.DateTimeField()
+    reference_period_end = models.DateTimeField()
+    primary_data_share_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    dqi = models.JSONField("data quality indicators", default=dict, blank=True)
+    assured = models.BooleanField(default=False)
+    assurance = models.JSONField(default=dict, blank=True)
+    raw_document = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["vendor__name", "product_name", "-pact_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "pact_id", "pact_version"],
+                name="productfootprint_unique_pact_version",
+                violation_error_message="This footprint version was already uploaded.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_name or self.pact_id} v{self.pact_version} ({self.vendor})"

@@ -357,6 +357,12 @@ class InventoryRun(models.Model):
         default=dict, blank=True, help_text="Unaccounted spend per currency."
     )
     error = models.TextField(blank=True)
+    plan = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the run fixed when it was planned, so every chunk computes alike: "
+        "chunk size, allocation bases per disclosure, ids of the supplier data it read.",
+    )
 
     history = TrackedHistory(excluded_fields=["chunks_done"])
 
@@ -384,6 +390,12 @@ class InventoryChunk(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     lines = models.PositiveIntegerField(default=0)
+    totals = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Exact partial sums of the chunk's estimates (kg, squared half-widths, "
+        "unaccounted spend), written with them; the run's totals add these up.",
+    )
 
     class Meta:
         ordering = ["run", "index"]

@@ -182,7 +182,10 @@ def _assert_no_revert(client, model, obj, may_view):
     data = {
         field.name: getattr(record, field.attname)
         for field in model._meta.concrete_fields
-        if not field.primary_key and not isinstance(field, GenericForeignKey)
+        # Fields a model keeps out of its history (e.g. progress counters) are not on the record.
+        if not field.primary_key
+        and not isinstance(field, GenericForeignKey)
+        and hasattr(record, field.attname)
     }
     data = {
         key: "" if value is None else json.dumps(value) if isinstance(value, dict | list) else value

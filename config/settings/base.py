@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
 SPEND_IMPORT_MAX_BYTES = env.int("SPEND_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 SPEND_UPLOAD_MAX_BYTES = env.int("SPEND_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 
+# Scope 3 inventory runs: lines per chunk task, and after how long a chunk claimed by a worker that
+# stopped answering may be claimed by another.
+SCOPE3_CHUNK_LINES = env.int("SCOPE3_CHUNK_LINES", default=5000)
+SCOPE3_STALE_SECONDS = env.int("SCOPE3_STALE_SECONDS", default=900)
+
 # Vendor invitations: a one-time link that expires.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 

@@ -15,12 +15,13 @@ import datetime
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from assurance import uploads
+from assurance.uploads import csv_safe  # noqa: F401 - re-exported: exports escape through it
 from scope3.models import SpendLine
 
 # --- the columns -------------------------------------------------------------------------------
@@ -91,12 +92,7 @@ FALSE_WORDS = frozenset({"false", "no", "0", "n", ""})
 # --- limits that keep a hostile file from exhausting memory --------------------------------------
 
 MAX_FIELD_CHARS = 64 * 1024
-MAX_LINE_CHARS = 1024 * 1024
-XLSX_MAX_ENTRIES = 1000
-XLSX_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-# XML compresses 10-30x; a ratio far above that on a large entry is a decompression bomb.
-XLSX_MAX_RATIO = 100
-XLSX_RATIO_CHECK_ABOVE_BYTES = 1024 * 1024
+MAX_LINE_CHARS = uploads.MAX_LINE_CHARS
 MAX_REPORTED_VALUE_CHARS = 200
 DELIMITERS = (",", ";", "\t")
 
@@ -121,20 +117,11 @@ class RowError:
 
 # --- small helpers -----------------------------------------------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def csv_safe(value) -> str:
-    """A cell value that a spreadsheet will show as text instead of running it as a formula.
-
-    Cells starting with ``= + - @``, a tab or a carriage return are read as formulas by Excel,
-    LibreOffice and Google Sheets (OWASP "CSV injection"); a leading single quote makes them
-    text. Use this for every value written to a CSV or XLSX that a person may open.
-    """
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+def _file_error(refusal: uploads.UploadRefused) -> SpendFileError:
+    """The shared upload refusal, worded like this reader's other messages ("the file ...")."""
+    message = refusal.message.rstrip(".")
+    return SpendFileError(message[:1].lower() + message[1:])
 
 
 _LEGAL_SUFFIX_WORDS = (
@@ -399,27 +386,10 @@ def row_parse(row_number: int, cells: list, header: Header, errors: list[RowErro
 
 def _text_lines(handle: io.TextIOBase) -> Iterator[str]:
     """Lines of a text stream, refusing binary content and lines too long to be a ledger row."""
-    readline = handle.readline
-    while True:
-        try:
-            line = readline(MAX_LINE_CHARS + 1)
-        except UnicodeDecodeError as exc:
-            raise SpendFileError(
-                f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                "save it as CSV UTF-8"
-            ) from None
-        if not line:
-            return
-        if len(line) > MAX_LINE_CHARS:
-            raise SpendFileError(
-                f"a line is longer than {MAX_LINE_CHARS} characters; this is not a ledger CSV"
-            )
-        if "\x00" in line:
-            raise SpendFileError(
-                "the file is not UTF-8 text (it contains NUL bytes; UTF-16 or binary?); "
-                "save it as CSV UTF-8"
-            )
-        yield line
+    try:
+        yield from uploads.text_lines(handle, max_line_chars=MAX_LINE_CHARS)
+    except uploads.UploadRefused as exc:
+        raise _file_error(exc) from None
 
 
 def _delimiter_for(header_line: str, column_map: dict[str, str]) -> str:
@@ -441,11 +411,9 @@ def _delimiter_for(header_line: str, column_map: dict[str, str]) -> str:
 def csv_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, list[str]] | Header]:
     """Yield the Header, then ``(row number, cells)`` of each non-blank data row of a CSV."""
     with path.open("rb") as raw:
-        start = raw.read(4)
-    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SpendFileError(
-            "the file is not UTF-8 text (it is UTF-16); save it as CSV UTF-8 and try again"
-        )
+        start = raw.read(64)
+    if uploads.sniff_kind(start) == uploads.KIND_UTF16:
+        raise _file_error(uploads.text_refusal(uploads.KIND_UTF16))
     csv.field_size_limit(MAX_FIELD_CHARS)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = _text_lines(handle)
@@ -471,85 +439,16 @@ def csv_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, list
             ) from None
 
 
-def _xlsx_check(path: Path) -> None:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise SpendFileError("the file is not a valid XLSX workbook (not a ZIP archive)") from None
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > XLSX_MAX_ENTRIES:
-            raise SpendFileError(
-                f"the workbook has {len(entries)} parts (limit {XLSX_MAX_ENTRIES}); refused"
-            )
-        total = 0
-        for entry in entries:
-            total += entry.file_size
-            if (
-                entry.file_size > XLSX_RATIO_CHECK_ABOVE_BYTES
-                and entry.file_size > XLSX_MAX_RATIO * max(entry.compress_size, 1)
-            ):
-                raise SpendFileError(
-                    f"the workbook part {entry.filename!r} expands {entry.file_size} bytes from "
-                    f"{entry.compress_size}: a decompression bomb, refused"
-                )
-        if total > XLSX_MAX_UNCOMPRESSED_BYTES:
-            raise SpendFileError(
-                f"the workbook expands to {total} bytes (limit {XLSX_MAX_UNCOMPRESSED_BYTES}); "
-                "refused as a possible decompression bomb"
-            )
-        names = {entry.filename for entry in entries}
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise SpendFileError(
-                "the file is a ZIP archive but not an XLSX workbook (no xl/workbook.xml)"
-            )
-
-
-def _xlsx_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # repr gives the shortest text that round-trips, not the binary expansion.
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    return str(value)
-
-
-def _xlsx_error(exc: BaseException) -> SpendFileError:
-    """A readable refusal, naming defusedxml's refusal when it is somewhere in the chain."""
-    from defusedxml import DefusedXmlException
-
-    seen = exc
-    while seen is not None:
-        if isinstance(seen, DefusedXmlException):
-            return SpendFileError(
-                f"the XLSX workbook cannot be read ({type(seen).__name__}: it declares XML "
-                "entities or a DTD, as entity-expansion attacks do); refused"
-            )
-        seen = seen.__cause__ or seen.__context__
-    return SpendFileError(
-        f"the XLSX workbook cannot be read ({type(exc).__name__}: {_shown(str(exc))})"
-    )
-
-
 def xlsx_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, list[str]] | Header]:
     """Yield the Header, then ``(row number, cells)`` of the first worksheet's data rows.
 
     The archive is checked before openpyxl opens it; openpyxl reads in read-only mode (rows are
     streamed) and, with defusedxml installed, refuses XML entity expansion (billion laughs).
     """
-    _xlsx_check(path)
-    import openpyxl
-
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken or hostile workbook
-        raise _xlsx_error(exc) from None
+        workbook = uploads.xlsx_open_safely(path)
+    except uploads.UploadRefused as exc:
+        raise _file_error(exc) from None
     try:
         if not workbook.worksheets:
             raise SpendFileError("the workbook has no worksheet")
@@ -557,9 +456,12 @@ def xlsx_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, lis
         header = None
         try:
             for row_number, values in enumerate(rows, start=1):
-                cells = [_xlsx_text(value) for value in values]
-                if len(cells) > 1000:
-                    raise SpendFileError(f"row {row_number} has more than 1000 columns; refused")
+                cells = [uploads.xlsx_cell_text(value) for value in values]
+                if len(cells) > uploads.XLSX_MAX_COLUMNS:
+                    raise SpendFileError(
+                        f"row {row_number} has more than {uploads.XLSX_MAX_COLUMNS} columns; "
+                        "refused"
+                    )
                 if header is None:
                     # Trailing empty header cells are formatting, not columns.
                     while cells and not cells[-1].strip():
@@ -577,7 +479,7 @@ def xlsx_rows(path: Path, column_map: dict[str, str]) -> Iterator[tuple[int, lis
         except SpendFileError:
             raise
         except Exception as exc:
-            raise _xlsx_error(exc) from None
+            raise _file_error(uploads.xlsx_read_error(exc)) from None
         if header is None:
             raise SpendFileError("the worksheet is empty: it needs a header row")
     finally:

@@ -1,0 +1,321 @@
+"""Admin for Scope 3 inventory runs: start a run, follow its progress, read results and the
+restatement against the previous run of the year.
+
+Runs are written only by ``scope3.services.runs`` (the "Start a run" page calls
+``inventory_run_start`` with the signed-in analyst as the actor); runs and estimates are
+otherwise read-only here. Starting needs the ``add`` permission on inventory runs, so auditors
+(view only) and procurement officers (scope3 read-only) can follow runs but not start them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from assurance.admin import TrackedHistoryAdmin
+from scope3 import selectors
+from scope3.models import EmissionEstimate, FactorDataset, InventoryRun
+from scope3.services import inventory_run_reap, inventory_run_start
+from scope3.services.runs import stale_seconds_setting
+
+LATEST = ""
+
+
+class RunStartForm(forms.Form):
+    year = forms.IntegerField(
+        label="Reporting year",
+        min_value=1900,
+        max_value=2100,
+        help_text="Spend lines dated in this year are estimated.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = dt.date.today().year - 1
+        for kind, label in FactorDataset.Kind.choices:
+            versions = list(
+                FactorDataset.objects.filter(kind=kind)
+                .order_by("-imported_at")
+                .values_list("version", flat=True)
+            )
+            latest = selectors.factor_dataset_latest(kind=kind)
+            default = f"Highest version ({latest.version})" if latest else "None imported"
+            self.fields[f"pin_{kind}"] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[(LATEST, default), *((v, v) for v in versions)],
+                help_text=f"Dataset version of kind {kind} the run pins.",
+            )
+
+    def pins(self) -> dict[str, str]:
+        return {
+            kind: self.cleaned_data[f"pin_{kind}"]
+            for kind in FactorDataset.Kind.values
+            if self.cleaned_data.get(f"pin_{kind}")
+        }
+
+
+def _kg(value) -> str:
+    return "—" if value is None else f"{value:,.3f}"
+
+
+@admin.register(InventoryRun)
+class InventoryRunAdmin(TrackedHistoryAdmin):
+    list_display = (
+        "__str__",
+        "reporting_year",
+        "status",
+        "progress",
+        "total_with_range",
+        "started_by",
+        "created_at",
+    )
+    list_filter = ("status", "reporting_year")
+    list_select_related = ("started_by",)
+    search_fields = ("=reporting_year", "code_version")
+    change_list_template = "admin/scope3/inventoryrun/change_list.html"
+    actions = ("start_same_year",)
+    fields = (
+        "reporting_year",
+        "status",
+        "progress",
+        "total_with_range",
+        "unaccounted",
+        "pinned",
+        "code_version",
+        "started_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "lines_total",
+        "totals_by_category",
+        "links",
+        "error",
+    )
+    readonly_fields = fields
+
+    # Runs come from the start page (a service), never from a ModelForm.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(reverse("admin:scope3_inventoryrun_start"))
+
+    def get_urls(self):
+        urls = [
+            path(
+                "start/",
+                self.admin_site.admin_view(self.start_view),
+                name="scope3_inventoryrun_start",
+            ),
+            path(
+                "<int:run_id>/restatement/",
+                self.admin_site.admin_view(self.restatement_view),
+                name="scope3_inventoryrun_restatement",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    # --- columns and fields -----------------------------------------------------------------
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        total = obj.chunks_total
+        # Historical versions (the history pages) do not track chunks_done.
+        done = getattr(obj, "chunks_done", None)
+        if done is None:
+            return "—"
+        percent = round(100 * done / total) if total else (100 if obj.status == "completed" else 0)
+        return format_html(
+            '<progress value="{}" max="{}" aria-label="Chunks done of run {}">{} %</progress> '
+            "{} of {} chunks ({} %)",
+            done,
+            total or 1,
+            obj.pk,
+            percent,
+            done,
+            total,
+            percent,
+        )
+
+    @admin.display(description="total kgCO2e (low to high)")
+    def total_with_range(self, obj):
+        if obj.total_kgco2e is None:
+            return "—"
+        return f"{_kg(obj.total_kgco2e)} ({_kg(obj.low_kgco2e)} to {_kg(obj.high_kgco2e)})"
+
+    @admin.display(description="unaccounted spend")
+    def unaccounted(self, obj):
+        amounts = obj.unaccounted_amount or {}
+        return ", ".join(f"{amount} {currency}" for currency, amount in amounts.items()) or "none"
+
+    @admin.display(description="pinned datasets")
+    def pinned(self, obj):
+        return ", ".join(f"{kind} {version}" for kind, version in obj.pins.items()) or "—"
+
+    @admin.display(description="totals by category")
+    def totals_by_category(self, obj):
+        if obj.status != InventoryRun.Status.COMPLETED:
+            return "—"
+        rows = selectors.inventory_run_totals_by_category(run=obj)
+        body = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (r.label, _kg(r.kgco2e), _kg(r.low_kgco2e), _kg(r.high_kgco2e), r.lines)
+                for r in rows
+            ),
+        )
+        return format_html(
+            "<table><caption>kgCO2e by Scope 3 category</caption><thead><tr>"
+            "<th scope='col'>category</th><th scope='col'>kgCO2e</th><th scope='col'>low</th>"
+            "<th scope='col'>high</th><th scope='col'>lines</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            body,
+        )
+
+    @admin.display(description="results")
+    def links(self, obj):
+        estimates = reverse("admin:scope3_emissionestimate_changelist")
+        estimates += f"?run__id__exact={obj.pk}"
+        restatement = reverse("admin:scope3_inventoryrun_restatement", args=[obj.pk])
+        return format_html(
+            '<a href="{}">Estimates of this run</a> · <a href="{}">Restatement</a>',
+            estimates,
+            restatement,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = selectors.inventory_run_get(run_id=int(object_id)) if object_id.isdigit() else None
+        if (
+            run is not None
+            and run.status == InventoryRun.Status.RUNNING
+            and self.has_add_permission(request)
+        ):
+            # A status check that finds chunks held by a dead worker re-queues them.
+            reaped = inventory_run_reap(run_id=run.pk)
+            if reaped:
+                self.message_user(
+                    request,
+                    f"{len(reaped)} chunk(s) held by a stopped worker were queued again.",
+                    messages.WARNING,
+                )
+        extra_context = {**(extra_context or {}), "stale_seconds": stale_seconds_setting()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- actions and pages --------------------------------------------------------------------
+
+    @admin.action(description="Start a new run for the same year", permissions=["add"])
+    def start_same_year(self, request, queryset):
+        years = sorted(set(queryset.values_list("reporting_year", flat=True)))
+        for year in years:
+            try:
+                run = inventory_run_start(
+                    actor=request.user, year=year, reason="started in the admin"
+                )
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                return
+            self.message_user(request, f"Started {run}.", messages.SUCCESS)
+
+    def start_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RunStartForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = inventory_run_start(
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    pins=form.pins(),
+                    reason="started in the admin",
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                self.message_user(
+                    request,
+                    f"Started {run}; it runs on the workers and its progress shows here.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:scope3_inventoryrun_change", args=[run.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Start a Scope 3 inventory run",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/scope3/inventoryrun/start.html", context)
+
+    def restatement_view(self, request, run_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(InventoryRun, pk=run_id)
+        previous = selectors.inventory_run_previous(run=run)
+        rows = selectors.inventory_run_restatement(run=run, previous=previous)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Restatement of {run}",
+            "run": run,
+            "previous": previous,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/scope3/inventoryrun/restatement.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_start": self.has_add_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(EmissionEstimate)
+class EmissionEstimateAdmin(admin.ModelAdmin):
+    """Estimates are records of a run: never added, changed or deleted."""
+
+    list_display = (
+        "line",
+        "run",
+        "vendor",
+        "category",
+        "method",
+        "kgco2e",
+        "low_kgco2e",
+        "high_kgco2e",
+        "dq",
+        "factor_dataset",
+        "factor_code",
+    )
+    list_filter = ("method", "category", "dq", "run__reporting_year", "run")
+    list_select_related = ("spend_line", "run", "vendor", "factor_dataset")
+    search_fields = ("=spend_line__external_id", "factor_code", "vendor__name")
+    show_full_result_count = False
+    readonly_fields = [f.name for f in EmissionEstimate._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="spend line", ordering="spend_line__external_id")
+    def line(self, obj):
+        return obj.spend_line.external_id or f"#{obj.spend_line_id}"

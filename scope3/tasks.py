@@ -1,0 +1,45 @@
+"""Scope 3 tasks: thin wrappers that take ids and call a service; each is safe to run twice.
+
+Idempotency lives in the services (conditional updates on the run and chunk rows), so a task
+redelivered after a worker died, or run twice at once, does nothing harmful. ``acks_late`` and
+``reject_on_worker_lost`` (also the settings' defaults) give a killed worker's message back to
+the broker where the broker can; where it cannot, the run's watchdog re-queues the chunk.
+"""
+
+import socket
+import traceback
+
+from celery import shared_task
+
+from scope3.services import runs
+
+
+def _worker_name(task) -> str:
+    hostname = getattr(task.request, "hostname", None) or socket.gethostname()
+    return f"{hostname}:{task.request.id}"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_plan(self, run_id: int) -> str:
+    try:
+        run = runs.inventory_run_plan(run_id=run_id)
+    except Exception:
+        runs.inventory_run_fail(run_id=run_id, error=traceback.format_exc())
+        raise
+    return f"{run.chunks_total} chunk(s)"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def chunk_process(self, chunk_id: int) -> str:
+    outcome = runs.inventory_chunk_process(chunk_id=chunk_id, worker=_worker_name(self))
+    return outcome.status
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_finalize(self, run_id: int, watch: bool = False) -> str:
+    """Finish the run when all its chunks are done; as the watchdog (``watch``), otherwise
+    re-queue stuck chunks and check again later."""
+    if watch:
+        return runs.inventory_run_watch(run_id=run_id)
+    run = runs.inventory_run_finish(run_id=run_id)
+    return "completed" if run is not None else "chunks remain"

@@ -1,0 +1,504 @@
+"""The bulk disclosure file: its CSV/XLSX template and its row-by-row reader (issue 3 item 4).
+
+One row per reporting entity and period; one column per vendor field of EmissionsDisclosure. The
+reader streams rows (a file is never held whole in memory), checks each cell's form (dates,
+plain decimals, choices, lengths) and reports every problem as ``(row, column, value, rule)``.
+Whether the values are plausible (negative emissions, period order, what a request asks) is
+decided afterwards by the plausibility rules of ``vendors.plausibility``; storing is the job of
+``vendors.services.disclosure_bulk``. No database access here.
+
+File-level problems (not UTF-8, not a workbook, an unusable header, too many rows) raise
+:class:`assurance.uploads.UploadRefused`: nothing of such a file can be trusted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from assurance import uploads
+from assurance.uploads import UploadRefused, csv_safe
+from vendors.models import EmissionsDisclosure
+
+# Template column order: the form's order, which is the model's.
+COLUMNS = (
+    "reporting_entity",
+    "period_start",
+    "period_end",
+    "scope1_tco2e",
+    "scope2_location_tco2e",
+    "scope2_market_tco2e",
+    "scope3_upstream_tco2e",
+    "revenue",
+    "revenue_currency",
+    "allocated_to_us_tco2e",
+    "allocation_method",
+    "allocation_uncertainty_pct",
+    "verification",
+    "verification_standard",
+    "verifier",
+    "methodology_notes",
+)
+REQUIRED = ("period_start", "period_end", "scope1_tco2e")
+DELIMITERS = (",", ";", "\t")
+MAX_FIELD_CHARS = 64 * 1024
+MAX_REPORTED_VALUE_CHARS = 200
+XLSX_SHEET = "Disclosures"
+
+_MODEL = EmissionsDisclosure._meta
+
+
+def _decimal_shape(name: str) -> tuple[int, int]:
+    model_field = _MODEL.get_field(name)
+    return model_field.max_digits - model_field.decimal_places, model_field.decimal_places
+
+
+DECIMAL_COLUMNS = {
+    name: _decimal_shape(name)
+    for name in (
+        "scope1_tco2e",
+        "scope2_location_tco2e",
+        "scope2_market_tco2e",
+        "scope3_upstream_tco2e",
+        "revenue",
+        "allocated_to_us_tco2e",
+        "allocation_uncertainty_pct",
+    )
+}
+TEXT_LIMITS = {
+    "reporting_entity": _MODEL.get_field("reporting_entity").max_length,
+    "verifier": _MODEL.get_field("verifier").max_length,
+    "methodology_notes": 10_000,
+}
+
+
+def _choices(name: str) -> dict[str, str]:
+    """Accepted spellings of a choice column: the stored value or its label, any case."""
+    accepted = {}
+    for value, label in _MODEL.get_field(name).choices:
+        accepted[value.casefold()] = value
+        accepted[str(label).casefold()] = value
+    return accepted
+
+
+CHOICE_COLUMNS = {
+    name: _choices(name) for name in ("allocation_method", "verification", "verification_standard")
+}
+
+# What the template's instructions say about each column: (required?, format, example).
+COLUMN_HELP = {
+    "reporting_entity": (
+        False,
+        "Legal entity or group the figures cover (up to 200 characters); empty for the whole "
+        "company.",
+        "Example Holdings Ltd.",
+    ),
+    "period_start": (True, "First day of the reporting period, YYYY-MM-DD.", "2025-01-01"),
+    "period_end": (True, "Last day of the reporting period, YYYY-MM-DD.", "2025-12-31"),
+    "scope1_tco2e": (True, "Scope 1, tonnes CO2e, plain decimal (0 if none).", "1250.5"),
+    "scope2_location_tco2e": (False, "Scope 2 location-based, tonnes CO2e.", "3400"),
+    "scope2_market_tco2e": (False, "Scope 2 market-based, tonnes CO2e.", "900"),
+    "scope3_upstream_tco2e": (False, "Upstream Scope 3, tonnes CO2e.", "15000"),
+    "revenue": (False, "Total revenue of the period, plain decimal.", "120000000"),
+    "revenue_currency": (False, "ISO 4217 code of the revenue (required with revenue).", "USD"),
+    "allocated_to_us_tco2e": (False, "Emissions allocated to us, tonnes CO2e.", "42.7"),
+    "allocation_method": (False, "economic or physical (required with an allocation).", "economic"),
+    "allocation_uncertainty_pct": (False, "Allocation uncertainty, ± percent (0 to 100).", "15"),
+    "verification": (False, "none, limited or reasonable (empty means none).", "limited"),
+    "verification_standard": (
+        False,
+        "iso_14064_3, isae_3410, isae_3000, aa1000as or other.",
+        "iso_14064_3",
+    ),
+    "verifier": (False, "Name of the verification body.", "Verifier GmbH"),
+    "methodology_notes": (False, "Free text (up to 10,000 characters).", "GHG Protocol"),
+}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Plain decimal notation only: Decimal() alone would accept "NaN", "Infinity", "1_000", "1e309".
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    rule: str
+
+    def __str__(self) -> str:
+        shown = f" “{self.value}”" if self.value else ""
+        return f"row {self.row}, column {self.column}{shown}: {self.rule}"
+
+
+@dataclass(frozen=True)
+class Header:
+    """``positions[i]`` is the cell index of COLUMNS[i] in a row, or None if the file lacks it."""
+
+    positions: tuple[int | None, ...]
+    width: int
+
+
+def shown(value: str) -> str:
+    if len(value) > MAX_REPORTED_VALUE_CHARS:
+        return value[: MAX_REPORTED_VALUE_CHARS - 3] + "..."
+    return value
+
+
+# --- header ------------------------------------------------------------------------------------
+
+
+def header_parse(cells: list[str]) -> Header:
+    """Map header cells to columns, refusing missing required, unknown and repeated columns."""
+    found: dict[str, int] = {}
+    unknown, repeated = [], []
+    for index, raw in enumerate(cells):
+        name = (raw or "").strip().lstrip("\ufeff").casefold()
+        if not name:
+            continue
+        if name not in COLUMNS:
+            unknown.append(shown((raw or "").strip()))
+            continue
+        if name in found:
+            repeated.append(name)
+            continue
+        found[name] = index
+    parts = []
+    missing = [name for name in REQUIRED if name not in found]
+    if missing:
+        parts.append("missing required columns: " + ", ".join(missing))
+    if unknown:
+        parts.append("unknown columns: " + ", ".join(repr(name) for name in unknown))
+    if repeated:
+        parts.append("columns given twice: " + ", ".join(repeated))
+    if parts:
+        raise UploadRefused(
+            "Row 1 (the header): "
+            + "; ".join(parts)
+            + ". Use the template's header row; known columns: "
+            + ", ".join(COLUMNS)
+            + ".",
+            code="header",
+        )
+    return Header(positions=tuple(found.get(name) for name in COLUMNS), width=len(cells))
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+def _decimal(text: str, column: str) -> Decimal:
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        raise ValueError(
+            "is not a number (plain decimal notation like 1234.5 expected, no thousands "
+            "separators, no exponent)"
+        )
+    integer_digits, places = DECIMAL_COLUMNS[column]
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > integer_digits:
+        raise ValueError(f"is too large (at most {integer_digits} digits before the point)")
+    if len(fraction.rstrip("0")) > places:
+        raise ValueError(f"has more than {places} decimal places")
+    return Decimal(text)  # cannot fail: the pattern admits only finite plain literals
+
+
+def _date(text: str) -> datetime.date:
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError("is not a date in the form YYYY-MM-DD (e.g. 2025-12-31)")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a real calendar date") from None
+
+
+def _currency(text: str) -> str:
+    from scope3.importers.spend import ISO_4217
+
+    code = text.upper()
+    if not _CURRENCY.fullmatch(text) or code not in ISO_4217:
+        raise ValueError("is not an active ISO 4217 currency code (e.g. USD, EUR)")
+    return code
+
+
+def _convert(column: str, text: str):
+    if column in DECIMAL_COLUMNS:
+        return _decimal(text, column)
+    if column in ("period_start", "period_end"):
+        return _date(text)
+    if column == "revenue_currency":
+        return _currency(text)
+    if column in CHOICE_COLUMNS:
+        value = CHOICE_COLUMNS[column].get(text.casefold())
+        if value is None:
+            allowed = sorted(set(CHOICE_COLUMNS[column].values()))
+            raise ValueError("is not one of " + ", ".join(allowed))
+        return value
+    limit = TEXT_LIMITS[column]
+    if len(text) > limit:
+        raise ValueError(f"is longer than {limit} characters ({len(text)})")
+    return text
+
+
+_EMPTY = {
+    **dict.fromkeys(DECIMAL_COLUMNS),
+    "reporting_entity": "",
+    "revenue_currency": "",
+    "allocation_method": "",
+    "verification": EmissionsDisclosure.Verification.NONE.value,
+    "verification_standard": "",
+    "verifier": "",
+    "methodology_notes": "",
+}
+
+
+def row_parse(row_number: int, cells: list, header: Header, errors: list[RowError]):
+    """One row's field values (a dict), or None if any cell broke a rule.
+
+    Every broken rule is appended to ``errors``. Text is kept as written apart from surrounding
+    whitespace (a formula-like cell such as ``=HYPERLINK(...)`` is data, stored as text and
+    escaped on export). Never raises for any list of strings.
+    """
+    width = len(cells)
+    if width > header.width and any(str(cell).strip() for cell in cells[header.width :]):
+        errors.append(
+            RowError(
+                row_number,
+                "*",
+                f"{width} cells",
+                f"the row has {width} cells but the header has {header.width}",
+            )
+        )
+        return None
+    values: dict = {}
+    ok = True
+    for column, position in zip(COLUMNS, header.positions, strict=True):
+        raw = cells[position] if position is not None and position < width else ""
+        raw = "" if raw is None else str(raw)
+        text = raw if column == "methodology_notes" else raw.strip()
+        if not text.strip():
+            if column in REQUIRED:
+                errors.append(RowError(row_number, column, "", "is required"))
+                ok = False
+            else:
+                values[column] = _EMPTY[column]
+            continue
+        try:
+            values[column] = _convert(column, text)
+        except ValueError as exc:
+            ok = False
+            errors.append(RowError(row_number, column, shown(raw), str(exc)))
+    return values if ok else None
+
+
+# --- readers -----------------------------------------------------------------------------------
+
+
+def _delimiter_for(header_line: str) -> str:
+    """The delimiter that turns the header line into the most known columns.
+
+    Comma, semicolon (European Excel's "CSV") and tab are tried; a semicolon file is read as one,
+    never mis-parsed into a single column.
+    """
+
+    def score(delimiter):
+        cells = next(csv.reader([header_line], delimiter=delimiter), [])
+        return sum(1 for cell in cells if cell.strip().lstrip("\ufeff").casefold() in COLUMNS)
+
+    best = max(DELIMITERS, key=score)
+    return best if score(best) else ","
+
+
+def csv_rows(binary) -> Iterator[Header | tuple[int, list[str]]]:
+    """Yield the Header, then ``(row number, cells)`` of every non-blank data row of a CSV."""
+    binary.seek(0)
+    refusal = uploads.text_refusal(uploads.sniff_kind(binary.read(4096)))
+    if refusal is not None:
+        raise refusal
+    binary.seek(0)
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    handle = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    try:
+        lines = uploads.text_lines(handle)
+        header_line = next(lines, None)
+        while header_line is not None and not header_line.strip():
+            header_line = next(lines, None)
+        if header_line is None:
+            raise UploadRefused(
+                "The file is empty: it needs the template's header row and one row per "
+                "reporting entity and period.",
+                code="empty",
+            )
+        delimiter = _delimiter_for(header_line)
+        header = header_parse(next(csv.reader([header_line], delimiter=delimiter), []))
+        yield header
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        row_number = 1
+        try:
+            for cells in reader:
+                row_number += 1
+                if not cells or not any(cell.strip() for cell in cells):
+                    continue
+                yield row_number, cells
+        except csv.Error as exc:
+            raise UploadRefused(
+                f"Row {row_number + 1}: malformed CSV ({exc}); cells are limited to "
+                f"{MAX_FIELD_CHARS} characters.",
+                code="malformed",
+            ) from None
+    finally:
+        # Leave the caller's file open (it closes it); it may already be closed if the caller
+        # dropped this generator late.
+        if not binary.closed:
+            handle.detach()
+
+
+def xlsx_rows(binary) -> Iterator[Header | tuple[int, list[str]]]:
+    """Yield the Header, then ``(row number, cells)`` of the "Disclosures" (or first) sheet."""
+    workbook = uploads.xlsx_open_safely(binary)
+    try:
+        if not workbook.worksheets:
+            raise UploadRefused("The workbook has no worksheet.", code="empty")
+        sheet = (
+            workbook[XLSX_SHEET] if XLSX_SHEET in workbook.sheetnames else workbook.worksheets[0]
+        )
+        header = None
+        try:
+            for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if len(values) > uploads.XLSX_MAX_COLUMNS:
+                    raise UploadRefused(
+                        f"Row {row_number} has more than {uploads.XLSX_MAX_COLUMNS} columns.",
+                        code="malformed",
+                    )
+                cells = [uploads.xlsx_cell_text(value) for value in values]
+                if header is None:
+                    while cells and not cells[-1].strip():
+                        cells.pop()
+                    if not cells:
+                        continue
+                    header = header_parse(cells)
+                    yield header
+                    continue
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield row_number, cells
+        except UploadRefused:
+            raise
+        except Exception as exc:  # defusedxml and openpyxl errors surface while streaming
+            raise uploads.xlsx_read_error(exc) from None
+        if header is None:
+            raise UploadRefused(
+                "The worksheet is empty: it needs the template's header row.", code="empty"
+            )
+    finally:
+        workbook.close()
+
+
+def file_rows(binary) -> Iterator[Header | tuple[int, list[str]]]:
+    """The Header, then the data rows, of a CSV or XLSX file, told apart by content alone."""
+    binary.seek(0)
+    kind = uploads.sniff_kind(binary.read(8))
+    binary.seek(0)
+    if kind == uploads.KIND_EMPTY:
+        raise UploadRefused(
+            "The file is empty: it needs the template's header row and data rows.", code="empty"
+        )
+    if kind == uploads.KIND_ZIP:
+        return xlsx_rows(binary)
+    return csv_rows(binary)
+
+
+@dataclass
+class ParseOutcome:
+    """What :func:`file_parse` found: valid rows, row errors, or a file-level refusal."""
+
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str = ""
+
+
+def file_parse(binary, *, max_rows: int | None = None) -> ParseOutcome:
+    """Read a whole (small) file into a ParseOutcome; never raises. For tests and tools: the
+    service streams instead of collecting rows."""
+    outcome = ParseOutcome()
+    try:
+        rows = file_rows(binary)
+        header = next(rows)
+        for row_number, cells in rows:
+            if max_rows is not None and len(outcome.rows) + 1 > max_rows:
+                outcome.file_error = f"more than {max_rows} rows"
+                break
+            values = row_parse(row_number, cells, header, outcome.errors)
+            if values is not None:
+                outcome.rows.append((row_number, values))
+    except UploadRefused as exc:
+        outcome.file_error = exc.message
+    return outcome
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def template_csv() -> bytes:
+    """The CSV template: the header row, UTF-8 with a BOM so that Excel opens it as UTF-8."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(COLUMNS)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The XLSX template: a "Disclosures" sheet with the header row and an "Instructions" sheet
+    saying, per column, whether it is required, its format and an example."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = XLSX_SHEET
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = max(
+            14, len(column) + 2
+        )
+        if column in ("period_start", "period_end"):
+            # Dates typed into a text column stay YYYY-MM-DD instead of the locale's format.
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].number_format = "@"
+    guide = workbook.create_sheet("Instructions")
+    guide.append(["column", "required", "format", "example"])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for column in COLUMNS:
+        required, rule, example = COLUMN_HELP[column]
+        guide.append([column, "yes" if required else "no", csv_safe(rule), csv_safe(example)])
+    guide.append([])
+    guide.append(
+        [
+            "One row per reporting entity and period on the Disclosures sheet. Emissions are in "
+            "tonnes CO2e. Uploaded rows are saved as drafts: review and submit each one in the "
+            "portal."
+        ]
+    )
+    guide.column_dimensions["A"].width = 28
+    guide.column_dimensions["C"].width = 80
+    guide.column_dimensions["D"].width = 24
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_rows(disclosures: Iterable[EmissionsDisclosure]) -> Iterator[list[str]]:
+    """Disclosures as template rows (header first), every cell escaped with csv_safe: the file
+    may be opened in a spreadsheet, and stored text such as ``=HYPERLINK(...)`` must stay text."""
+    yield list(COLUMNS)
+    for disclosure in disclosures:
+        yield [
+            csv_safe("" if getattr(disclosure, c) is None else getattr(disclosure, c))
+            for c in COLUMNS
+        ]

@@ -196,6 +196,7 @@ class OpenItem:
     detail: str
     due: datetime.date | None = None
     object_id: int | None = None
+    url: str = ""
 
 
 class OpenItemKind:
@@ -203,11 +204,15 @@ class OpenItemKind:
     CERTIFICATE_EXPIRING = "certificate_expiring"
     INVITATION_PENDING = "invitation_pending"
     CONTACT_WITHOUT_ACCOUNT = "contact_without_account"
+    DISCLOSURE_REQUEST_OPEN = "disclosure_request_open"
+    DISCLOSURE_REQUEST_OVERDUE = "disclosure_request_overdue"
+    DISCLOSURE_REJECTED = "disclosure_rejected"
 
 
 def vendor_open_items(vendor: Vendor, *, today: datetime.date | None = None) -> list[OpenItem]:
     """What the vendor should act on, most urgent first (a fixed number of queries).
 
+    - disclosure requests still to answer (open or overdue) and rejected disclosures to revise;
     - certificates that have expired, or expire within 90 days;
     - invitations that were sent and can still be accepted;
     - contacts without a portal account and without such an invitation (a contact with a pending
@@ -215,7 +220,8 @@ def vendor_open_items(vendor: Vendor, *, today: datetime.date | None = None) -> 
     """
     today = today or timezone.localdate()
     now = timezone.now()
-    items: list[OpenItem] = []
+    # Disclosure work comes first: it has a due date set by the buyer.
+    items: list[OpenItem] = disclosure_open_items(vendor, today=today)
 
     certificates = certification_list(vendor=vendor, today=today).filter(
         certification_state_q(CertificationState.EXPIRED, today=today)
@@ -312,3 +318,219 @@ def vendor_contacts_with_access(
         expires_at__gt=now,
     )
     return queryset.select_related("vendor").annotate(has_pending_invitation=Exists(pending))
+
+
+# --- disclosures -------------------------------------------------------------------------------
+
+
+def _latest_disclosure(field: str):
+    from vendors.models import EmissionsDisclosure
+
+    latest = EmissionsDisclosure.objects.filter(request=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    return Subquery(latest.values(field)[:1])
+
+
+def disclosure_request_list(*, vendor: Vendor | None = None) -> QuerySet:
+    """Requests with the vendor joined and the state of their latest disclosure annotated
+    (``latest_disclosure_id``, ``latest_disclosure_status``, ``latest_review_comment``)."""
+    from vendors.models import DisclosureRequest
+
+    requests = DisclosureRequest.objects.select_related("vendor").annotate(
+        latest_disclosure_id=_latest_disclosure("pk"),
+        latest_disclosure_status=_latest_disclosure("status"),
+        latest_review_comment=_latest_disclosure("review_comment"),
+    )
+    if vendor is not None:
+        requests = requests.filter(vendor=vendor)
+    return requests
+
+
+def disclosure_list(*, vendor: Vendor | None = None) -> QuerySet:
+    """Disclosures with vendor, request and the people of the workflow joined."""
+    from vendors.models import EmissionsDisclosure
+
+    disclosures = EmissionsDisclosure.objects.select_related(
+        "vendor", "request", "submitted_by", "reviewed_by", "superseded_by"
+    )
+    if vendor is not None:
+        disclosures = disclosures.filter(vendor=vendor)
+    return disclosures
+
+
+def disclosure_for_request(request) -> object | None:
+    """The disclosure a request page works on: the newest one made for it."""
+    return disclosure_list().filter(request=request).order_by("-created_at", "-pk").first()
+
+
+def disclosure_evidence(disclosure) -> QuerySet:
+    from django.contrib.contenttypes.models import ContentType
+
+    from assurance.models import EvidenceFile
+
+    return EvidenceFile.objects.filter(
+        target_type=ContentType.objects.get_for_model(disclosure),
+        target_id=str(disclosure.pk),
+        vendor_id=disclosure.vendor_id,
+    ).order_by("uploaded_at")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One saved version of a disclosure, as the history section shows it."""
+
+    when: datetime.datetime
+    who: str
+    status: str
+    kind: str
+    reason: str
+    changes: tuple[FieldChange, ...]
+
+
+# Bookkeeping fields that every save changes or that the status already says.
+_HISTORY_SKIP = {"id", "created_at"}
+
+
+def disclosure_history(disclosure) -> list[HistoryEntry]:
+    """Every version of ``disclosure``, oldest first, with what changed (old -> new).
+
+    Two queries whatever the number of versions: the records with their users, then the diffs are
+    computed in memory with simple_history's ``diff_against``.
+    """
+    from vendors.models import EmissionsDisclosure
+
+    labels = {f.attname: str(f.verbose_name) for f in EmissionsDisclosure._meta.concrete_fields}
+    status_labels = dict(EmissionsDisclosure.Status.choices)
+    records = list(
+        disclosure.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries = []
+    previous = None
+    for record in records:
+        changes: list[FieldChange] = []
+        if previous is not None:
+            delta = record.diff_against(previous, foreign_keys_are_objs=False)
+            for change in delta.changes:
+                if change.field in _HISTORY_SKIP:
+                    continue
+                changes.append(
+                    FieldChange(
+                        field=change.field,
+                        label=labels.get(change.field, change.field.replace("_", " ")),
+                        old=change.old,
+                        new=change.new,
+                    )
+                )
+        user = record.history_user
+        who = (user.get_full_name() or user.get_username()) if user is not None else "unknown"
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=who,
+                status=status_labels.get(record.status, record.status),
+                kind={"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                reason=record.history_change_reason or "",
+                changes=tuple(changes),
+            )
+        )
+        previous = record
+    return entries
+
+
+def vendor_certificates(vendor: Vendor, *, today: datetime.date | None = None) -> list:
+    """The vendor's certificates with ``display_state`` (valid, expiring, expired, suspended,
+    withdrawn) and ``verified`` for the portal list."""
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
+    certificates = list(
+        certification_list(vendor=vendor, today=today)
+        .select_related("evidence", "verified_by")
+        .order_by("kind", "-issue_date")
+    )
+    for cert in certificates:
+        state = cert.effective_state
+        if state == CertificationState.VALID and cert.expiry_date and cert.expiry_date <= horizon:
+            state = CertificationState.EXPIRING
+        cert.display_state = state
+        cert.display_state_label = dict(CertificationState.choices)[state]
+        cert.verified = cert.verified_at is not None
+    return certificates
+
+
+def disclosure_open_items(vendor: Vendor, *, today: datetime.date | None = None) -> list[OpenItem]:
+    """Requests the vendor has still to answer and disclosures rejected for revision (two
+    queries). A request whose latest disclosure was rejected is listed once, as the rejection."""
+    from django.urls import reverse
+
+    from vendors.models import DisclosureRequest, EmissionsDisclosure
+
+    today = today or timezone.localdate()
+    items: list[OpenItem] = []
+    requests = disclosure_request_list(vendor=vendor).filter(
+        status__in=[DisclosureRequest.Status.OPEN, DisclosureRequest.Status.OVERDUE]
+    )
+    for request in requests.order_by("due_date", "pk"):
+        url = reverse("portal:disclosure_request", kwargs={"pk": request.pk})
+        overdue = request.status == DisclosureRequest.Status.OVERDUE or request.due_date < today
+        if request.latest_disclosure_status == EmissionsDisclosure.Status.REJECTED:
+            items.append(
+                OpenItem(
+                    kind=OpenItemKind.DISCLOSURE_REJECTED,
+                    title=f"Your FY{request.reporting_year} disclosure was returned for changes",
+                    detail=f"Reviewer's comment: {request.latest_review_comment} Revise it and "
+                    f"submit it again by {request.due_date:%d %B %Y}.",
+                    due=request.due_date,
+                    object_id=request.pk,
+                    url=url,
+                )
+            )
+            continue
+        draft = request.latest_disclosure_status == EmissionsDisclosure.Status.DRAFT
+        progress = "You have saved a draft; submit it" if draft else "Submit your emissions"
+        if overdue:
+            items.append(
+                OpenItem(
+                    kind=OpenItemKind.DISCLOSURE_REQUEST_OVERDUE,
+                    title=f"FY{request.reporting_year} disclosure is overdue",
+                    detail=f"It was due on {request.due_date:%d %B %Y}. {progress} as soon as "
+                    "you can.",
+                    due=request.due_date,
+                    object_id=request.pk,
+                    url=url,
+                )
+            )
+        else:
+            items.append(
+                OpenItem(
+                    kind=OpenItemKind.DISCLOSURE_REQUEST_OPEN,
+                    title=f"FY{request.reporting_year} disclosure requested",
+                    detail=f"{progress} by {request.due_date:%d %B %Y}.",
+                    due=request.due_date,
+                    object_id=request.pk,
+                    url=url,
+                )
+            )
+    loose = disclosure_list(vendor=vendor).filter(
+        status=EmissionsDisclosure.Status.REJECTED, request__isnull=True
+    )
+    for disclosure in loose.order_by("period_end", "pk"):
+        items.append(
+            OpenItem(
+                kind=OpenItemKind.DISCLOSURE_REJECTED,
+                title=f"Your disclosure for {disclosure.period_start:%d %b %Y} to "
+                f"{disclosure.period_end:%d %b %Y} was returned for changes",
+                detail=f"Reviewer's comment: {disclosure.review_comment}",
+                object_id=disclosure.pk,
+                url=reverse("portal:disclosure_detail", kwargs={"pk": disclosure.pk}),
+            )
+        )
+    return items

@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from assurance.models import AuditEvent
 from vendors import selectors
-from vendors.models import Certification, Vendor, VendorContact, VendorMembership
+from vendors.models import (
+    Certification,
+    DisclosureRequest,
+    EmissionsDisclosure,
+    Vendor,
+    VendorContact,
+    VendorMembership,
+)
 
 PASSWORD = "orchard lantern 2026"
 
@@ -29,6 +36,11 @@ def snapshot():
         if model._meta.app_label in {"vendors", "assurance", "auth"}:
             counts[model._meta.label] = model._default_manager.count()
     return counts
+
+
+@pytest.fixture(autouse=True)
+def evidence_root(settings, tmp_path):
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
 
 
 @pytest.fixture
@@ -78,15 +90,60 @@ def test_certificates_include_expiring_and_expired_ones(seeded):
 
 
 def test_every_row_is_attributed_to_the_system_user_with_the_reason(seeded, settings):
-    for model in (Vendor, VendorContact, Certification, VendorMembership):
+    for model in (Vendor, VendorContact, VendorMembership):
         records = model.history.all()
         assert records.exists(), model
         assert {r.history_user.username for r in records} == {settings.SYSTEM_USERNAME}
         assert set(records.values_list("history_change_reason", flat=True)) == {"seed_demo"}
-    events = AuditEvent.objects.all()
+    # The disclosure workflow is played by the people who would act: the vendor's portal user
+    # drafts and submits, the officer reviews and verifies; the reason still names the seed.
+    for model in (Certification, DisclosureRequest, EmissionsDisclosure):
+        records = model.history.all()
+        assert records.exists(), model
+        assert set(records.values_list("history_change_reason", flat=True)) == {"seed_demo"}
+    assert {r.history_user.username for r in EmissionsDisclosure.history.all()} == {
+        "vendor",
+        "vendor2",
+        "officer",
+        settings.SYSTEM_USERNAME,  # for vendors without a portal user
+    }
+    events = AuditEvent.objects.exclude(verb="uploaded")
     assert events.count() >= Vendor.objects.count()
-    assert {e.actor.username for e in events} == {settings.SYSTEM_USERNAME}
+    assert {e.actor.username for e in events} == {
+        settings.SYSTEM_USERNAME,
+        "officer",
+        "vendor",
+        "vendor2",
+    }
     assert set(events.values_list("reason", flat=True)) == {"seed_demo"}
+    # Evidence uploads carry the evidence service's own reason.
+    assert AuditEvent.objects.filter(verb="uploaded").exists()
+
+
+def test_requests_in_every_state_and_disclosures_with_history(seeded):
+    assert set(DisclosureRequest.objects.values_list("status", flat=True)) == set(
+        DisclosureRequest.Status.values
+    )
+    statuses = set(EmissionsDisclosure.objects.values_list("status", flat=True))
+    assert statuses == {"draft", "submitted", "accepted", "rejected", "superseded"}
+    superseded = EmissionsDisclosure.objects.get(status="superseded")
+    assert superseded.superseded_by.status == "accepted"
+    # Rejected, revised, resubmitted and accepted: every step is a version.
+    assert superseded.history.count() >= 6
+    assert "Scope 2 market-based is missing" in "".join(
+        superseded.history.values_list("review_comment", flat=True)
+    )
+
+
+def test_certificates_have_pdf_evidence_and_some_are_verified(seeded):
+    from assurance.services import evidence_file_verify
+
+    certificates = Certification.objects.select_related("evidence")
+    assert all(c.evidence is not None for c in certificates)
+    assert all(c.evidence.content_type == "application/pdf" for c in certificates)
+    assert all(evidence_file_verify(c.evidence) for c in certificates)
+    assert certificates.filter(verified_at__isnull=False).exists()
+    assert certificates.filter(verified_at__isnull=True).exists()
 
 
 @pytest.mark.parametrize(

@@ -13,23 +13,40 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assurance.history import acting_as_system
+from assurance.history import acting_as, acting_as_system
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
-from vendors.models import Certification, Vendor, VendorContact, VendorMembership
+from vendors.models import (
+    Certification,
+    DisclosureRequest,
+    EmissionsDisclosure,
+    Vendor,
+    VendorContact,
+    VendorMembership,
+)
 from vendors.services import (
     certification_create,
     certification_update,
+    certification_upload,
+    certification_verify,
+    disclosure_accept,
+    disclosure_evidence_attach,
+    disclosure_reject,
+    disclosure_request_create,
+    disclosure_save_draft,
+    disclosure_submit,
     vendor_contact_create,
     vendor_contact_update,
     vendor_create,
@@ -380,6 +397,160 @@ PORTAL_USERS: tuple[PortalSpec, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class DisclosureScenario:
+    """One request's story, played through the services in order.
+
+    Steps: draft, evidence, submit, reject, revise, accept, restate (a new draft for the same
+    period), overdue, closed.
+    """
+
+    vendor: str
+    years_ago: int
+    due_in_days: int
+    steps: tuple[str, ...]
+    scope1_tco2e: str = "0"
+    scope2_location_tco2e: str = "0"
+    scope2_market_tco2e: str = "0"
+    revenue_musd: str = "0"
+
+
+DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
+    # Accepted after a rejection and a revision, then restated: the first version is superseded.
+    DisclosureScenario(
+        "Northwind Accelerators",
+        2,
+        -300,
+        (
+            "draft",
+            "submit",
+            "reject",
+            "revise",
+            "evidence",
+            "submit",
+            "accept",
+            "restate",
+            "submit",
+            "accept",
+        ),
+        "1850.400",
+        "5120.000",
+        "2380.000",
+        "62",
+    ),
+    # This year's request, answered with a draft so far.
+    DisclosureScenario(
+        "Northwind Accelerators",
+        1,
+        30,
+        ("draft",),
+        "1790.250",
+        "4980.000",
+        "2100.000",
+        "65",
+    ),
+    # Rejected: the vendor (a contributor) sees the comment and can revise.
+    DisclosureScenario(
+        "Kestrel Compute Systems",
+        1,
+        21,
+        ("draft", "submit", "reject"),
+        "640.000",
+        "3900.000",
+        "3650.000",
+        "210",
+    ),
+    # Submitted, waiting for the officer's review.
+    DisclosureScenario(
+        "Alder Server Works",
+        1,
+        14,
+        ("draft", "evidence", "submit"),
+        "410.500",
+        "1720.000",
+        "380.000",
+        "48",
+    ),
+    # Accepted at the first attempt.
+    DisclosureScenario(
+        "Cirrus Harbor Cloud",
+        2,
+        -330,
+        ("draft", "submit", "accept"),
+        "2200.000",
+        "88000.000",
+        "21000.000",
+        "1450",
+    ),
+    # Nothing received and past due.
+    DisclosureScenario("Cirrus Harbor Cloud", 1, -10, ("overdue",)),
+    # Open, untouched.
+    DisclosureScenario("Bluestone Storage Systems", 1, 45, ()),
+    # Closed without an answer (the vendor was a prospect that year).
+    DisclosureScenario("Polar Vault Colocation", 2, -300, ("closed",)),
+)
+
+
+def _disclosure_values(scenario: DisclosureScenario, year: int) -> dict:
+    return {
+        "reporting_entity": scenario.vendor,
+        "period_start": datetime.date(year, 1, 1),
+        "period_end": datetime.date(year, 12, 31),
+        "scope1_tco2e": Decimal(scenario.scope1_tco2e),
+        "scope2_location_tco2e": Decimal(scenario.scope2_location_tco2e),
+        "scope2_market_tco2e": Decimal(scenario.scope2_market_tco2e),
+        "revenue": Decimal(scenario.revenue_musd) * 1_000_000,
+        "revenue_currency": "USD",
+        "verification": EmissionsDisclosure.Verification.LIMITED,
+        "verification_standard": EmissionsDisclosure.Standard.ISO_14064_3,
+        "verifier": "Demo Verification Services",
+        "methodology_notes": "GHG Protocol Corporate Standard; Scope 2 per the Scope 2 Guidance.",
+    }
+
+
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF saying ``text``: small, valid (the xref offsets are computed), generated so
+    the demo ships no binary files."""
+    safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\")
+    safe = safe.replace(b"(", b"\\(").replace(b")", b"\\)")
+    stream = b"BT /F1 14 Tf 72 720 Td (" + safe + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+def evidence_file_upload_demo(actor, vendor: Vendor, cert: Certification):
+    from assurance.services import evidence_file_upload
+
+    label = f"{cert.get_kind_display()} certificate {cert.number}"
+    return evidence_file_upload(
+        actor=actor,
+        uploaded_file=SimpleUploadedFile(
+            f"{cert.number or cert.kind}.pdf".lower(), demo_pdf(f"{vendor.name}: {label}")
+        ),
+        vendor=vendor,
+        target=cert,
+    )
+
+
 def _differs(instance, values: dict) -> bool:
     return any(getattr(instance, name) != value for name, value in values.items())
 
@@ -421,8 +592,19 @@ class Command(BaseCommand):
             self.system = system
             staff = {spec.username: self._staff_user(spec, password) for spec in STAFF}
             vendors = {spec.name: self._vendor(spec, owner=staff["officer"]) for spec in VENDORS}
-            for spec in PORTAL_USERS:
-                self._portal_user(spec, vendors[spec.vendor], password)
+            portal_users = {
+                spec.vendor: self._portal_user(spec, vendors[spec.vendor], password)
+                for spec in PORTAL_USERS
+            }
+            self.officer = staff["officer"]
+            for vendor in vendors.values():
+                self._certificate_evidence(vendor)
+            self._vendor_uploaded_certificate(
+                vendors["Northwind Accelerators"], portal_users["Northwind Accelerators"]
+            )
+            for scenario in DISCLOSURE_SCENARIOS:
+                vendor = vendors[scenario.vendor]
+                self._disclosure_scenario(scenario, vendor, portal_users.get(scenario.vendor))
         self.stdout.write(self.style.SUCCESS(self.tally.summary()))
         self._print_logins(password)
 
@@ -479,7 +661,7 @@ class Command(BaseCommand):
             user.groups.add(group)
         return user
 
-    def _portal_user(self, spec: PortalSpec, vendor: Vendor, password: str) -> None:
+    def _portal_user(self, spec: PortalSpec, vendor: Vendor, password: str):
         contact = VendorContact.objects.get(vendor=vendor, email__iexact=spec.contact_email)
         first, _, last = contact.name.partition(" ")
         user = self._user(
@@ -517,6 +699,7 @@ class Command(BaseCommand):
             contact.user = user
             contact.save(update_fields=["user"])
             self.tally.add("contacts", updated=True)
+        return user
 
     # --- vendor master ----------------------------------------------------------------------
 
@@ -589,6 +772,127 @@ class Command(BaseCommand):
         elif _differs(cert, values):
             certification_update(actor=self.system, certification=cert, reason=REASON, **values)
             self.tally.add("certifications", updated=True)
+
+    # --- certificates' evidence and disclosures ---------------------------------------------
+
+    def _certificate_evidence(self, vendor: Vendor) -> None:
+        """Every demo certificate gets a PDF once; ISO 14001 ones are verified by the officer."""
+        for cert in vendor.certifications.filter(evidence__isnull=True).order_by("pk"):
+            evidence = evidence_file_upload_demo(self.system, vendor, cert)
+            certification_update(
+                actor=self.system, certification=cert, reason=REASON, evidence=evidence
+            )
+            self.tally.add("certificate PDFs", created=True)
+            if cert.kind == Kind.ISO_14001 and cert.status == Certification.Status.VALID:
+                certification_verify(
+                    actor=self.officer,
+                    certification=cert,
+                    note="Checked against the certification body's public register.",
+                    reason=REASON,
+                )
+
+    def _vendor_uploaded_certificate(self, vendor: Vendor, user) -> None:
+        """A certificate the vendor uploaded through the portal, awaiting verification."""
+        number = "DEMO-ENMS-NWA-01"
+        if Certification.objects.filter(vendor=vendor, number=number).exists():
+            return
+        certification_upload(
+            actor=user,
+            vendor=vendor,
+            uploaded_file=SimpleUploadedFile(
+                "iso50001-northwind.pdf", demo_pdf(f"ISO 50001 certificate {number}")
+            ),
+            reason=REASON,
+            kind=Kind.ISO_50001,
+            number=number,
+            certification_body="BSI",
+            accreditation_body="ANAB",
+            scope="Energy management of the Austin fab and test floor.",
+            sites="Austin, TX\nHillsboro, OR",
+            issue_date=self.today - datetime.timedelta(days=120),
+            expiry_date=self.today - datetime.timedelta(days=120) + datetime.timedelta(days=1095),
+        )
+        self.tally.add("certifications", created=True)
+
+    def _disclosure_scenario(self, scenario: DisclosureScenario, vendor: Vendor, user) -> None:
+        """Play one request's story through the services, once: it is keyed by vendor and year
+        and skipped entirely when the request exists."""
+        year = self.today.year - scenario.years_ago
+        if DisclosureRequest.objects.filter(vendor=vendor, reporting_year=year).exists():
+            return
+        vendor_user = user or self.system
+        request = disclosure_request_create(
+            actor=self.officer,
+            vendor=vendor,
+            reporting_year=year,
+            due_date=self.today + datetime.timedelta(days=scenario.due_in_days),
+            message=f"Please disclose your FY{year} Scope 1 and 2 emissions.",
+            reason=REASON,
+            ask_scope3_upstream=scenario.steps != ("closed",),
+        )
+        self.tally.add("disclosure requests", created=True)
+        values = _disclosure_values(scenario, year)
+        disclosure = None
+        for step in scenario.steps:
+            if step == "draft":
+                disclosure = disclosure_save_draft(
+                    actor=vendor_user, vendor=vendor, request=request, reason=REASON, **values
+                )
+                self.tally.add("disclosures", created=True)
+            elif step == "evidence":
+                disclosure_evidence_attach(
+                    actor=vendor_user,
+                    disclosure=disclosure,
+                    uploaded_file=SimpleUploadedFile(
+                        f"ghg-verification-{year}.pdf",
+                        demo_pdf(f"{vendor.name}: GHG verification statement FY{year}"),
+                    ),
+                )
+            elif step == "submit":
+                disclosure_submit(
+                    actor=vendor_user, disclosure=disclosure, confirm_warnings=True, reason=REASON
+                )
+            elif step == "reject":
+                disclosure_reject(
+                    actor=self.officer,
+                    disclosure=disclosure,
+                    comment="Scope 2 market-based is missing the second site; please add it and "
+                    "attach the verification statement.",
+                    reason=REASON,
+                )
+            elif step == "revise":
+                values = values | {
+                    "scope2_market_tco2e": (
+                        values["scope2_market_tco2e"] * Decimal("1.25")
+                    ).quantize(Decimal("0.001")),
+                    "methodology_notes": values["methodology_notes"] + " Both sites included.",
+                }
+                disclosure_save_draft(
+                    actor=vendor_user, vendor=vendor, disclosure=disclosure, reason=REASON, **values
+                )
+            elif step == "accept":
+                disclosure_accept(
+                    actor=self.officer, disclosure=disclosure, comment="Thank you.", reason=REASON
+                )
+            elif step == "restate":
+                # A corrected disclosure for the same period: accepting it supersedes the first.
+                values = values | {"scope1_tco2e": values["scope1_tco2e"] + Decimal("42.000")}
+                disclosure = disclosure_save_draft(
+                    actor=vendor_user, vendor=vendor, request=request, reason=REASON, **values
+                )
+                self.tally.add("disclosures", created=True)
+            elif step == "overdue":
+                # The reminder task marks requests overdue (PRODUCT.md section 6); the demo
+                # shows the result.
+                with acting_as(self.system, REASON):
+                    request.status = DisclosureRequest.Status.OVERDUE
+                    request.save(update_fields=["status"])
+            elif step == "closed":
+                with acting_as(self.system, REASON):
+                    request.status = DisclosureRequest.Status.CLOSED
+                    request.save(update_fields=["status"])
+            else:  # pragma: no cover - a typo in DISCLOSURE_SCENARIOS
+                raise CommandError(f"Unknown disclosure step {step!r}")
 
     # --- output -----------------------------------------------------------------------------
 

@@ -13,16 +13,36 @@ page, list or error message contains any of vendor A's identifying strings.
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from assurance.models import AuditEvent, EvidenceFile
+from contracts.models import (
+    AuditFinding,
+    Contract,
+    Iso14001Audit,
+    KpiClause,
+    KpiReport,
+    KpiReportingPeriod,
+)
+from procurement.models import Bid, Rfp
 from scope3.models import ImportBatch, InventoryRun
-from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
+from vendors.models import (
+    Certification,
+    DisclosureRequest,
+    EmissionsDisclosure,
+    ProductFootprint,
+    Vendor,
+    VendorContact,
+    VendorInvitation,
+    VendorMembership,
+)
 from vendors.tests.factories import CertificationFactory, UserFactory, VendorContactFactory
 
 # Routes under these prefixes are tenant-facing; /admin/ is staff-only and tested separately.
@@ -32,6 +52,7 @@ TENANT_PREFIXES = ("portal/", "api/v1/", "assurance/")
 NOT_OBJECT_ROUTES = {
     "portal:password_reset_confirm": "uidb64/token of Django's password reset, not a vendor object",
     "portal:invitation_accept": "a secret one-time token, tested in test_invitation_accept",
+    "portal:disclosure_template": "csv or xlsx: the blank upload template, the same for everyone",
 }
 
 # Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
@@ -44,6 +65,11 @@ SECRETS = [
     "ACME-CERT-77731",
     "acme-evidence-report.pdf",
     "acme-ledger.csv",
+    "Acme Secret Holdings",
+    "ACME-H200-SECRET",
+    "Sealed GPU cluster tender",
+    "ACME-CONTRACT-SECRET",
+    "Acme secret finding",
 ]
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -66,14 +92,109 @@ def world(vendor_a, officer, settings, tmp_path):
         target=certification,
     )
     invitation, _token = vendor_contact_invite(actor=officer, contact=pending)
-    membership = VendorMembership.objects.create(
-        user=UserFactory(username="acme-admin"), vendor=vendor_a, role="admin"
-    )
+    member_a = UserFactory(username="acme-admin")
+    membership = VendorMembership.objects.create(user=member_a, vendor=vendor_a, role="admin")
     batch = ImportBatch.objects.create(
         file_sha256="0" * 64, original_name="acme-ledger.csv", created_by=officer, status="imported"
     )
     run = InventoryRun.objects.create(reporting_year=2025, started_by=officer)
+    request = DisclosureRequest.objects.create(
+        vendor=vendor_a,
+        reporting_year=2025,
+        due_date=datetime.date(2026, 6, 30),
+        created_by=officer,
+    )
+    disclosure = EmissionsDisclosure.objects.create(
+        vendor=vendor_a,
+        request=request,
+        reporting_entity="Acme Secret Holdings",
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 12, 31),
+        scope1_tco2e=Decimal("1200"),
+        created_by=member_a,
+    )
+    footprint = ProductFootprint.objects.create(
+        vendor=vendor_a,
+        pact_id=uuid.uuid4(),
+        spec_version="3.0.0",
+        product_ids=["urn:acme:ACME-H200-SECRET"],
+        product_name="ACME-H200-SECRET",
+        declared_unit="piece",
+        declared_unit_amount=Decimal("1"),
+        pcf_excluding_biogenic_kgco2e=Decimal("150"),
+        reference_period_start=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+        reference_period_end=datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC),
+        raw_document={"productNameCompany": "ACME-H200-SECRET"},
+        created_by=member_a,
+    )
+    rfp = Rfp.objects.create(
+        title="Sealed GPU cluster tender",
+        category="accelerators",
+        deadline=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+        status=Rfp.Status.PUBLISHED,
+        created_by=officer,
+    )
+    rfp.invited_vendors.add(vendor_a)
+    bid = Bid.objects.create(
+        rfp=rfp, vendor=vendor_a, price=Decimal("987654.32"), created_by=member_a
+    )
+    contract = Contract.objects.create(
+        vendor=vendor_a,
+        reference="ACME-CONTRACT-SECRET",
+        title="GPU supply",
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2027, 12, 31),
+        value=Decimal("1000000"),
+        status=Contract.Status.ACTIVE,
+        created_by=officer,
+    )
+    clause = KpiClause.objects.create(
+        contract=contract,
+        metric="Renewable electricity share",
+        unit="%",
+        direction="higher",
+        baseline_value=Decimal("40"),
+        baseline_year=2024,
+        target_value=Decimal("80"),
+        target_year=2027,
+        frequency="annual",
+    )
+    period = KpiReportingPeriod.objects.create(
+        clause=clause,
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 12, 31),
+        due_date=datetime.date(2026, 1, 30),
+    )
+    report = KpiReport.objects.create(
+        period=period,
+        clause=clause,
+        value=Decimal("55"),
+        submitted_by=member_a,
+        submitted_at=datetime.datetime(2026, 1, 10, tzinfo=datetime.UTC),
+    )
+    audit = Iso14001Audit.objects.create(
+        vendor=vendor_a,
+        contract=contract,
+        audit_type="on_site",
+        audit_date=datetime.date(2025, 6, 1),
+        auditor="Acme auditor",
+        created_by=officer,
+    )
+    finding = AuditFinding.objects.create(
+        audit=audit, severity="major", clause_ref="6.1.2", description="Acme secret finding"
+    )
     return {
+        Contract: contract,
+        KpiClause: clause,
+        KpiReportingPeriod: period,
+        KpiReport: report,
+        Iso14001Audit: audit,
+        AuditFinding: finding,
+        DisclosureRequest: request,
+        EmissionsDisclosure: disclosure,
+        ProductFootprint: footprint,
+        Rfp: rfp,
+        Bid: bid,
         ImportBatch: batch,
         InventoryRun: run,
         Vendor: vendor_a,

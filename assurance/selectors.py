@@ -20,7 +20,7 @@ def evidence_files_for_user(user) -> QuerySet[EvidenceFile]:
         return files.none()
     if user.is_staff:
         if user.has_perm("assurance.view_evidencefile"):
-            return files
+            return files.exclude(pk__in=_sealed_bid_evidence())
         return files.none()
     vendor = vendor_for_user(user)
     if vendor is None:
@@ -35,3 +35,14 @@ def audit_events_for_target(target) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("actor", "target_type").filter(
         target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
     )
+
+
+def _sealed_bid_evidence():
+    """Evidence attached to bids whose RFP deadline has not passed: sealed even from staff."""
+    from django.utils import timezone
+
+    from procurement.models import BidAnswer
+
+    return BidAnswer.objects.filter(
+        evidence__isnull=False, bid__rfp__deadline__gt=timezone.now()
+    ).values("evidence_id")

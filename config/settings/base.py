@@ -192,6 +192,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat copies these into its database schedule at start, where the admin can change them.
+CELERY_BEAT_SCHEDULE = {
+    "rfp-deadline-sweep": {
+        "task": "procurement.rfp_deadline_sweep",
+        "schedule": 300.0,
+    },
+    "contract-renewal-checks": {
+        "task": "contracts.tasks.contract_renewal_checks",
+        "schedule": 24 * 60 * 60.0,
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Keep retrying the broker at worker start (Redis may come up after the worker), as Celery 5 did.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -233,6 +244,15 @@ SPEND_UPLOAD_MAX_BYTES = env.int("SPEND_UPLOAD_MAX_BYTES", default=50 * 1024 * 1
 # stopped answering may be claimed by another.
 SCOPE3_CHUNK_LINES = env.int("SCOPE3_CHUNK_LINES", default=5000)
 SCOPE3_STALE_SECONDS = env.int("SCOPE3_STALE_SECONDS", default=900)
+
+# Vendor uploads: PACT product footprints and bulk disclosure files.
+PACT_MAX_BYTES = env.int("PACT_MAX_BYTES", default=5 * 1024 * 1024)
+PACT_MAX_DEPTH = env.int("PACT_MAX_DEPTH", default=64)
+DISCLOSURE_UPLOAD_MAX_BYTES = env.int("DISCLOSURE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+DISCLOSURE_UPLOAD_MAX_ROWS = env.int("DISCLOSURE_UPLOAD_MAX_ROWS", default=10_000)
+
+# Contracts: days after a KPI reporting period ends by which its report is due.
+KPI_REPORT_DUE_DAYS = env.int("KPI_REPORT_DUE_DAYS", default=30)
 
 # Vendor invitations: a one-time link that expires.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)

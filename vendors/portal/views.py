@@ -151,7 +151,11 @@ class HomeView(VendorPortalMixin, TemplateView):
     template_name = "portal/home.html"
 
     def get_context_data(self, **kwargs):
-        kwargs["open_items"] = vendor_open_items(self.vendor)
+        from contracts.selectors import contract_open_items_for_vendor
+
+        kwargs["open_items"] = vendor_open_items(self.vendor) + contract_open_items_for_vendor(
+            self.vendor
+        )
         return super().get_context_data(**kwargs)
 
 

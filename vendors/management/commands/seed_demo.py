@@ -28,6 +28,8 @@ from django.utils import timezone
 from assurance.history import acting_as, acting_as_system
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
+from contracts import demo as contracts_demo
+from procurement import demo as procurement_demo
 from vendors.models import (
     Certification,
     DisclosureRequest,
@@ -605,6 +607,10 @@ class Command(BaseCommand):
             for scenario in DISCLOSURE_SCENARIOS:
                 vendor = vendors[scenario.vendor]
                 self._disclosure_scenario(scenario, vendor, portal_users.get(scenario.vendor))
+            # The other apps' demo data builds on these vendors and users; each is idempotent.
+            contracts_demo.seed_contracts(actor=system, today=self.today)
+            for _title in procurement_demo.seed_procurement(actor=system):
+                self.tally.add("RFPs", created=True)
         self.stdout.write(self.style.SUCCESS(self.tally.summary()))
         self._print_logins(password)
 

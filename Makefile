@@ -59,7 +59,16 @@ install: $(STAMP)
 migrate: install
 	$(MANAGE) migrate --noinput
 
+# The browser tests (tests/browser) need Debian's chromium and the playwright package; without
+# them pytest skips them (CI=true makes them fail instead), and this says so before the run starts.
 test: install
+	@reason=$$($(BIN)/python -c 'from tests.browser.conftest import browser_unavailable_reason as r; print(r() or "")'); \
+	if [ -n "$$reason" ]; then \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! $$reason"; \
+	  echo "!! The vendor/officer flow in a real browser will NOT be tested in this run."; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

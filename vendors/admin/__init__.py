@@ -1,3 +1,3 @@
 """Admin of the vendors app, one module per area."""
 
-from vendors.admin import master  # noqa: F401
+from vendors.admin import disclosures, master  # noqa: F401

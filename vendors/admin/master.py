@@ -30,6 +30,7 @@ from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
 from vendors import selectors
+from vendors.admin.disclosures import request_disclosure
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 from vendors.services import (
     CERTIFICATION_FIELDS,
@@ -38,6 +39,7 @@ from vendors.services import (
     certification_create,
     certification_delete,
     certification_update,
+    certification_verify,
     vendor_contact_create,
     vendor_contact_delete,
     vendor_contact_invite,
@@ -161,6 +163,7 @@ class VendorAdmin(TrackedHistoryAdmin):
     search_fields = ("name", "legal_name", "=lei", "=tax_id")
     list_filter = ("category", "status", ("country", CountryFilter))
     inlines = (VendorContactInline, CertificationInline)
+    actions = (request_disclosure,)
     fieldsets = (
         (None, {"fields": ("name", "legal_name", "country", "category", "status")}),
         ("Classification and identifiers", {"fields": ("naics_code", "lei", "tax_id", "website")}),
@@ -609,6 +612,15 @@ class CertificationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class VerifyCertificationForm(forms.Form):
+    note = forms.CharField(
+        label="Verification note",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        required=False,
+        help_text="What you checked, e.g. the certification body's online register.",
+    )
+
+
 @admin.register(Certification)
 class CertificationAdmin(TrackedHistoryAdmin):
     list_display = (
@@ -619,6 +631,7 @@ class CertificationAdmin(TrackedHistoryAdmin):
         "issue_date",
         "expiry_date",
         "effective_status",
+        "verified",
     )
     list_select_related = ("vendor",)
     list_filter = (CertificationStateFilter, "kind", ("vendor", admin.RelatedOnlyFieldListFilter))
@@ -635,15 +648,87 @@ class CertificationAdmin(TrackedHistoryAdmin):
         "issue_date",
         "expiry_date",
         "status",
-        "evidence",
+        "evidence_download",
+        "verified_by",
+        "verified_at",
+        "verification_note",
     )
+    change_form_template = "admin/vendors/certification/change_form.html"
+    # Verification is recorded by the "Verify certificate" page (certification_verify), never typed.
+    verification_fields = ("evidence_download", "verified_by", "verified_at", "verification_note")
 
     def get_queryset(self, request):
-        return selectors.certification_list()
+        return selectors.certification_list().select_related("evidence", "verified_by")
 
     def get_readonly_fields(self, request, obj=None):
         # Evidence is attached by an upload that checks its vendor, never picked from a list.
-        return ("vendor", "evidence") if obj is not None else ("evidence",)
+        if obj is not None:
+            return ("vendor", *self.verification_fields)
+        return self.verification_fields
+
+    @admin.display(description="evidence")
+    def evidence_download(self, obj):
+        if obj is None or obj.evidence_id is None:
+            return "No file attached"
+        url = reverse("assurance:evidence_download", args=[obj.evidence_id])
+        name = obj.evidence.original_name
+        return format_html('<a href="{}" aria-label="Download {}">{}</a>', url, name, name)
+
+    @admin.display(description="verified", boolean=True, ordering="verified_at")
+    def verified(self, obj):
+        return obj.verified_at is not None
+
+    def has_verify_permission(self, request) -> bool:
+        return request.user.has_perm("vendors.change_certification")
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/verify/",
+                self.admin_site.admin_view(self.verify_view),
+                name=f"{opts.app_label}_{opts.model_name}_verify",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_verify": self.has_verify_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def verify_view(self, request, object_id):
+        """Confirm (GET) and record (POST) that an officer checked the certificate."""
+        if not self.has_verify_permission(request):
+            raise PermissionDenied
+        certification = self.get_object(request, unquote(object_id))
+        opts = self.model._meta
+        if certification is None:
+            return self._get_obj_does_not_exist_redirect(request, opts, object_id)
+        change_url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[certification.pk]
+        )
+        form = VerifyCertificationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            certification_verify(
+                actor=request.user,
+                certification=certification,
+                note=form.cleaned_data["note"],
+                reason="certificate verified in the admin",
+            )
+            self.message_user(
+                request, f"{certification} is recorded as verified by you.", messages.SUCCESS
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Verify {certification}",
+            "opts": opts,
+            "original": certification,
+            "certification": certification,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/vendors/certification/verify.html", context)
 
     @admin.display(description="effective status", ordering="effective_state")
     def effective_status(self, obj):

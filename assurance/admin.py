@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from assurance.models import AuditEvent, EvidenceFile
+from assurance.models import AuditEvent, EvidenceBundle, EvidenceFile
 
 
 class TrackedHistoryAdmin(SimpleHistoryAdmin):
@@ -102,3 +102,78 @@ class EvidenceFileAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
         return format_html(
             '<a href="{}" aria-label="Download {}">Download</a>', url, obj.original_name
         )
+
+
+@admin.register(EvidenceBundle)
+class EvidenceBundleAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
+    """Bundles are made by the generator, never edited; the action asks for a fresh one."""
+
+    list_display = [
+        "id",
+        "scope_label",
+        "status",
+        "progress",
+        "requested_by",
+        "requested_at",
+        "open",
+    ]
+    list_filter = ["scope", "status", "requested_at"]
+    list_select_related = ["vendor", "contract", "run", "requested_by"]
+    search_fields = ["vendor__name", "contract__reference", "pdf_sha256", "zip_sha256"]
+    actions = ["bundle_request_again"]
+    fields = [
+        "scope",
+        "vendor",
+        "year",
+        "year_to",
+        "contract",
+        "run",
+        "status",
+        "progress",
+        "progress_note",
+        "error",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+        "page_count",
+        "chain_seq",
+        "chain_head",
+        "pdf_sha256",
+        "pdf_size",
+        "zip_sha256",
+        "zip_size",
+        "manifest_sha256",
+        "manifest_size",
+        "open",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="scope")
+    def scope_label(self, obj):
+        return obj.scope_label
+
+    @admin.display(description="page")
+    def open(self, obj):
+        url = reverse("assurance:bundle_detail", args=[obj.pk])
+        return format_html('<a href="{}">Open bundle #{}</a>', url, obj.pk)
+
+    @admin.action(description="Request a new bundle with the same scope")
+    def bundle_request_again(self, request, queryset):
+        from assurance.bundles.services import evidence_bundle_request
+
+        if not request.user.has_perm("assurance.view_evidencebundle"):
+            raise PermissionDenied
+        made = []
+        for bundle in queryset.select_related("vendor", "contract", "run"):
+            new = evidence_bundle_request(
+                actor=request.user,
+                scope=bundle.scope,
+                vendor=bundle.vendor,
+                year=bundle.year,
+                year_to=bundle.year_to,
+                contract=bundle.contract,
+                run=bundle.run,
+            )
+            made.append(f"#{new.pk}")
+        self.message_user(request, f"Requested bundle(s) {', '.join(made)}.")

@@ -85,6 +85,8 @@ ROLES: tuple[Role, ...] = (
             ),
             Rule("scope3", READ),
             Rule("assurance", READ),
+            # Officers attach evidence (audit reports, signed contracts) themselves.
+            Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
         ),
     ),
     Role(
@@ -104,6 +106,7 @@ ROLES: tuple[Role, ...] = (
             Rule("vendors", READ),
             Rule("contracts", READ),
             Rule("assurance", READ),
+            Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
         ),
     ),
     Role(

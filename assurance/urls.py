@@ -4,6 +4,14 @@ from assurance import views
 
 app_name = "assurance"
 urlpatterns = [
+    path("", views.assurance_index, name="index"),
+    path("bundles/<int:pk>/", views.bundle_detail, name="bundle_detail"),
+    path(
+        "bundles/<int:pk>/download/<str:kind>/",
+        views.bundle_download,
+        name="bundle_download",
+    ),
+    path("audit-trail/", views.audit_trail, name="audit_trail"),
     path(
         "evidence/<uuid:pk>/download/",
         views.evidence_download,

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from assurance.models import EvidenceFile
+from assurance.models import EvidenceBundle, EvidenceFile
 from assurance.selectors import evidence_files_for_user
 from assurance.services import evidence_file_download
 
@@ -70,3 +70,105 @@ def content_disposition_attachment(filename: str) -> str:
 
 def _quoted(value: str) -> str:
     return '"{}"'.format(value.replace("\\", "\\\\").replace('"', '\\"'))
+
+
+# --- auditors' pages: evidence bundles and the audit trail ------------------------------------
+
+
+def _assurance_user(user, permission: str = "assurance.view_evidencebundle") -> bool:
+    """Auditors and staff allowed to view bundles; vendor users never (they are not staff)."""
+    return user.is_authenticated and user.is_staff and user.has_perm(permission)
+
+
+def _require(request, permission: str = "assurance.view_evidencebundle") -> None:
+    # 404, not 403: the pages' existence is nobody else's business.
+    if not _assurance_user(request.user, permission):
+        raise Http404
+
+
+@never_cache
+@login_required
+def assurance_index(request):
+    """Bundles requested so far and the form to request one."""
+    from django.shortcuts import redirect, render
+
+    from assurance.bundles.forms import BundleRequestForm
+    from assurance.bundles.services import evidence_bundle_request
+    from assurance.models import EvidenceBundle
+
+    _require(request)
+    form = BundleRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        bundle = evidence_bundle_request(actor=request.user, **form.bundle_kwargs())
+        return redirect("assurance:bundle_detail", pk=bundle.pk)
+    bundles = EvidenceBundle.objects.select_related(
+        "vendor", "contract", "run", "requested_by"
+    ).order_by("-requested_at", "-id")[:100]
+    return render(request, "assurance/index.html", {"form": form, "bundles": bundles})
+
+
+@require_safe
+@never_cache
+@login_required
+def bundle_detail(request, pk):
+    from django.shortcuts import render
+
+    from assurance.models import EvidenceBundle
+
+    _require(request)
+    bundle = get_object_or_404(
+        EvidenceBundle.objects.select_related("vendor", "contract", "run", "requested_by"), pk=pk
+    )
+    working = bundle.status in {EvidenceBundle.Status.PENDING, EvidenceBundle.Status.RUNNING}
+    return render(request, "assurance/bundle_detail.html", {"bundle": bundle, "working": working})
+
+
+@require_safe
+@never_cache
+@login_required
+def bundle_download(request, pk, kind):
+    """The bundle's PDF or ZIP, for auditors and staff with view permission; recorded."""
+    from assurance.bundles.services import evidence_bundle_download
+    from assurance.models import EvidenceBundle
+
+    _require(request)
+    if kind not in {"pdf", "zip"}:
+        raise Http404
+    bundle = get_object_or_404(EvidenceBundle, pk=pk, status=EvidenceBundle.Status.DONE)
+    try:
+        handle = evidence_bundle_download(actor=request.user, bundle=bundle, kind=kind)
+    except FileNotFoundError:
+        logger.error("bundle %s %s is missing from storage", bundle.pk, kind)
+        raise Http404("This file is not available.") from None
+    filename = f"{bundle.file_stem}.{kind}"
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf" if kind == "pdf" else "application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = content_disposition_attachment(filename)
+    return response
+
+
+@never_cache
+@login_required
+def audit_trail(request):
+    """Re-verify the chain on request (POST) and show the head and the first broken row."""
+    from django.shortcuts import render
+
+    from assurance.chain import audit_chain_extend, audit_chain_verify, chain_head
+
+    _require(request, "assurance.view_chainlink")
+    result = None
+    if request.method == "POST":
+        audit_chain_extend()
+        result = audit_chain_verify()
+    return render(request, "assurance/audit_trail.html", {"result": result, "head": chain_head()})
+
+
+# Let the cross-app tenant isolation test know which model these routes serve.
+bundle_detail.tenant_model = EvidenceBundle
+bundle_download.tenant_model = EvidenceBundle

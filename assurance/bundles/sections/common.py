@@ -1,0 +1,153 @@
+"""Pieces shared by the scopes: change history tables, evidence file lists, the closing pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+
+from assurance.bundles.sections import Section, section_render
+
+_HISTORY_META = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+    "history_relation",
+}
+_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+@dataclass
+class Change:
+    object_id: int
+    when: dt.datetime
+    who: str
+    action: str
+    field: str
+    old: str
+    new: str
+    reason: str
+
+
+def display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def history_records(model, object_ids) -> dict[int, list]:
+    """All history records of the given objects, oldest first, in one query."""
+    history_model = model.history.model
+    records = defaultdict(list)
+    rows = (
+        history_model.objects.filter(id__in=list(object_ids))
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    for record in rows:
+        records[record.id].append(record)
+    return records
+
+
+def history_changes(model, records: list) -> list[Change]:
+    """What changed between consecutive history records: one row per field changed.
+
+    The first record (creation) lists the fields set at creation; later records list only the
+    fields whose stored value differs from the previous record.
+    """
+    fields = [
+        f
+        for f in model.history.model._meta.concrete_fields
+        if f.name not in _HISTORY_META and f.attname not in _HISTORY_META
+    ]
+    changes: list[Change] = []
+    previous = None
+    for record in records:
+        who = record.history_user.get_username() if record.history_user else "unknown"
+        reason = record.history_change_reason or ""
+        action = _ACTIONS.get(record.history_type, record.history_type)
+        changed = []
+        for f in fields:
+            new = getattr(record, f.attname)
+            if previous is None:
+                if new not in (None, "", [], {}) and f.attname != "id":
+                    changed.append((f, None, new))
+            else:
+                old = getattr(previous, f.attname)
+                if old != new:
+                    changed.append((f, old, new))
+        if not changed:
+            changes.append(Change(record.id, record.history_date, who, action, "—", "", "", reason))
+        for f, old, new in changed:
+            changes.append(
+                Change(
+                    record.id,
+                    record.history_date,
+                    who,
+                    action,
+                    str(f.verbose_name),
+                    "" if previous is None else display(old),
+                    display(new),
+                    reason,
+                )
+            )
+        previous = record
+    return changes
+
+
+def evidence_files_for(*, ids=(), targets=(), vendor=None) -> list:
+    """Evidence files referenced by id or attached (generic relation) to any of ``targets``."""
+    from assurance.models import EvidenceFile
+
+    condition = Q(pk__in=[i for i in ids if i])
+    by_type = defaultdict(list)
+    for obj in targets:
+        by_type[ContentType.objects.get_for_model(obj)].append(str(obj.pk))
+    for content_type, pks in by_type.items():
+        condition |= Q(target_type=content_type, target_id__in=pks)
+    files = EvidenceFile.objects.filter(condition).select_related("uploaded_by", "target_type")
+    if vendor is not None:
+        files = files.filter(Q(vendor=vendor) | Q(vendor__isnull=True))
+    return list(files.order_by("original_name", "sha256", "id"))
+
+
+def evidence_section(files, manifest_names: dict | None = None) -> Section:
+    return section_render(
+        "evidence-files",
+        "Evidence files",
+        "evidence_files.html",
+        {"files": files, "names": manifest_names or {}},
+    )
+
+
+def manifest_section(manifest) -> Section:
+    return section_render(
+        "manifest",
+        "Manifest of attached files",
+        "manifest.html",
+        {"entries": manifest.entries, "manifest_sha256": manifest.sha256},
+    )
+
+
+def verification_section(*, manifest, chain, bundle) -> Section:
+    return section_render(
+        "verification",
+        "How to verify this bundle",
+        "verification.html",
+        {"manifest_sha256": manifest.sha256, "chain": chain, "bundle": bundle},
+    )

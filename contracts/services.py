@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +31,7 @@ from contracts.models import (
 )
 from contracts.periods import periods_generate
 from contracts.trajectory import expected_value, is_on_track
+from tenderleaf.services import assign_fields
 
 # Verbs beyond AuditEvent.Verb's business verbs; AuditEvent.verb is free text with suggestions.
 VERB_STATUS_CHANGED = "status_changed"
@@ -116,27 +117,6 @@ def kpi_report_due_days() -> int:
     return int(getattr(settings, "KPI_REPORT_DUE_DAYS", 30))
 
 
-def _assign(instance, allowed: set[str], fields: dict) -> list[str]:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(
-            f"Unknown fields for {type(instance).__name__}: {', '.join(sorted(unknown))}"
-        )
-    changed = []
-    for name, value in fields.items():
-        if isinstance(value, str):
-            value = value.strip()
-        try:
-            current = getattr(instance, name)
-        except ObjectDoesNotExist:  # a required relation not set yet on a new row
-            current = None
-        if current != value or current is None:
-            setattr(instance, name, value)
-            if current != value:
-                changed.append(name)
-    return changed
-
-
 def _status_label(status: str) -> str:
     return Contract.Status(status).label if status in Contract.Status.values else status
 
@@ -200,7 +180,7 @@ def contract_update(*, actor, contract: Contract, reason: str = "", **fields) ->
         name in fields and fields[name] != getattr(contract, name)
         for name in ("start_date", "end_date")
     )
-    changed = _assign(contract, CONTRACT_FIELDS - {"status"}, fields)
+    changed = assign_fields(contract, CONTRACT_FIELDS - {"status"}, fields)
     contract.full_clean()
     if not changed:
         return contract
@@ -279,7 +259,7 @@ def kpi_clause_create(
     if template is not None:
         for name in ("metric", "unit", "direction", "frequency", "evidence_required", "remedy"):
             setattr(clause, name, getattr(template, name))
-    _assign(clause, CLAUSE_FIELDS - {"status"}, fields)
+    assign_fields(clause, CLAUSE_FIELDS - {"status"}, fields)
     clause.full_clean()
     with transaction.atomic(), acting_as(actor, reason or "KPI clause added"):
         clause.save()
@@ -297,7 +277,7 @@ def kpi_clause_create(
 
 def kpi_clause_update(*, actor, clause: KpiClause, reason: str = "", **fields) -> KpiClause:
     """Change a clause; a change of frequency regenerates the periods that have no report."""
-    changed = _assign(clause, CLAUSE_FIELDS, fields)
+    changed = assign_fields(clause, CLAUSE_FIELDS, fields)
     clause.full_clean()
     if not changed:
         return clause
@@ -628,7 +608,7 @@ def kpi_report_reject(*, actor, report: KpiReport, comment: str) -> KpiReport:
 
 def iso14001_audit_create(*, actor, reason: str = "", **fields) -> Iso14001Audit:
     audit = Iso14001Audit(created_by=actor)
-    _assign(audit, AUDIT_FIELDS, fields)
+    assign_fields(audit, AUDIT_FIELDS, fields)
     audit.full_clean()
     _audit_contract_check(audit)
     with transaction.atomic(), acting_as(actor, reason or "ISO 14001 audit recorded"):
@@ -638,7 +618,7 @@ def iso14001_audit_create(*, actor, reason: str = "", **fields) -> Iso14001Audit
 
 
 def iso14001_audit_update(*, actor, audit: Iso14001Audit, reason: str = "", **fields):
-    changed = _assign(audit, AUDIT_FIELDS, fields)
+    changed = assign_fields(audit, AUDIT_FIELDS, fields)
     audit.full_clean()
     _audit_contract_check(audit)
     if not changed:
@@ -658,7 +638,7 @@ def _audit_contract_check(audit: Iso14001Audit) -> None:
 
 def audit_finding_create(*, actor, audit: Iso14001Audit, reason: str = "", **fields):
     finding = AuditFinding(audit=audit)
-    _assign(finding, FINDING_FIELDS, fields)
+    assign_fields(finding, FINDING_FIELDS, fields)
     _finding_clean(finding)
     with transaction.atomic(), acting_as(actor, reason or "audit finding recorded"):
         finding.save()
@@ -673,7 +653,7 @@ def audit_finding_create(*, actor, audit: Iso14001Audit, reason: str = "", **fie
 
 
 def audit_finding_update(*, actor, finding: AuditFinding, reason: str = "", **fields):
-    changed = _assign(finding, FINDING_FIELDS, fields)
+    changed = assign_fields(finding, FINDING_FIELDS, fields)
     _finding_clean(finding)
     if not changed:
         return finding

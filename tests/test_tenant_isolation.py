@@ -22,7 +22,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from assurance.models import AuditEvent, EvidenceFile
+from assurance.models import AuditEvent, EvidenceBundle, EvidenceFile
 from contracts.models import (
     AuditFinding,
     Contract,
@@ -56,7 +56,7 @@ NOT_OBJECT_ROUTES = {
 }
 
 # Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
-STAFF_ONLY_MODELS = {ImportBatch, InventoryRun}
+STAFF_ONLY_MODELS = {ImportBatch, InventoryRun, EvidenceBundle}
 
 # Unique strings that identify vendor A's data: none may appear in anything vendor B sees.
 SECRETS = [
@@ -183,7 +183,11 @@ def world(vendor_a, officer, settings, tmp_path):
     finding = AuditFinding.objects.create(
         audit=audit, severity="major", clause_ref="6.1.2", description="Acme secret finding"
     )
+    bundle = EvidenceBundle.objects.create(
+        scope="vendor_period", vendor=vendor_a, year=2025, requested_by=officer
+    )
     return {
+        EvidenceBundle: bundle,
         Contract: contract,
         KpiClause: clause,
         KpiReportingPeriod: period,
@@ -293,8 +297,12 @@ def test_every_object_route_answers_404_to_another_vendor(client_for, outsider, 
             response = getattr(client, method)(url, data={}, content_type="application/json")
             assert response.status_code in allowed, (route, method, response.status_code)
             _assert_no_secrets(response, f"{method.upper()} {url}")
-        # The safe method must be offered and refuse, else the route proved nothing.
-        assert client.get(url).status_code in allowed[:-1], route
+        # The route's own method (GET, or the action's method for POST-only actions) must refuse
+        # with 404 (or 403 on staff-only routes), else the route proved nothing.
+        actions = getattr(pattern.callback, "actions", None) or {}
+        probe = "get" if not actions or "get" in actions else next(iter(actions))
+        response = getattr(client, probe)(url, data={}, content_type="application/json")
+        assert response.status_code in allowed[:-1], (route, probe, response.status_code)
         checked.append(route)
     assert _snapshot() == before, "a request of vendor B changed vendor A's data"
     # The known object routes are covered; later routes join automatically.

@@ -35,7 +35,10 @@ def test_procurement_writes_vendors_but_deletes_only_contacts_and_certifications
     assert {"vendors.delete_vendorcontact", "vendors.delete_certification"} <= perms
     assert "vendors.delete_vendor" not in perms
     assert "assurance.view_evidencefile" in perms
-    assert "assurance.add_evidencefile" not in perms
+    # Officers attach evidence themselves, but never change or delete it.
+    assert "assurance.add_evidencefile" in perms
+    assert "assurance.change_evidencefile" not in perms
+    assert "assurance.delete_evidencefile" not in perms
 
 
 def test_nobody_may_write_history_or_audit_events():

@@ -24,7 +24,10 @@ try:
 except ImportError:  # the browser fixture skips (fails in CI) and says how to install it
     expect = None
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REJECTION = "Scope 2 market-based needs the certificates you bought; please attach them."

@@ -24,7 +24,10 @@ try:
 except ImportError:  # the browser fixture skips (fails in CI) and says how to install it
     expect = None
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _published_rfp(officer, evaluator, vendor_a):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record, evidence_file_upload
+from tenderleaf.services import assign_fields
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure, Vendor
 from vendors.plausibility import (
     DisclosureFacts,
@@ -33,7 +34,7 @@ from vendors.plausibility import (
     PreviousDisclosure,
     disclosure_plausibility,
 )
-from vendors.services.master import _assign, certification_create
+from vendors.services.master import certification_create
 
 ASK_FIELDS = frozenset(
     {
@@ -310,7 +311,7 @@ def disclosure_save_draft(
         name: (value.strip().upper() if name == "revenue_currency" and value else value)
         for name, value in fields.items()
     }
-    changed = _assign(disclosure, DISCLOSURE_FIELDS, fields)
+    changed = assign_fields(disclosure, DISCLOSURE_FIELDS, fields)
     _validate(disclosure, submitting=False)
     if not creating and not changed:
         return disclosure
@@ -663,7 +664,7 @@ def certification_upload(
     if unknown:
         raise TypeError(f"Unknown certificate fields: {', '.join(sorted(unknown))}")
     probe = Certification(vendor=vendor)
-    _assign(probe, CERTIFICATE_UPLOAD_FIELDS, certification_fields)
+    assign_fields(probe, CERTIFICATE_UPLOAD_FIELDS, certification_fields)
     probe.full_clean()
     if uploaded_file is None:
         raise ValidationError({"uploaded_file": "Choose the certificate's PDF file."})

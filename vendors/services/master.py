@@ -21,6 +21,7 @@ from django.utils import timezone
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
+from tenderleaf.services import assign_fields
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 
 VENDOR_FIELDS = {
@@ -50,22 +51,6 @@ CERTIFICATION_FIELDS = {
 }
 
 
-def _assign(instance, allowed: set[str], fields: dict) -> list[str]:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(
-            f"Unknown fields for {type(instance).__name__}: {', '.join(sorted(unknown))}"
-        )
-    changed = []
-    for name, value in fields.items():
-        if isinstance(value, str):
-            value = value.strip()
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
-
-
 def _normalise_vendor(vendor: Vendor) -> None:
     vendor.lei = (vendor.lei or "").strip().upper()
     # Read the raw value: CountryField's descriptor silently turns alpha-3 codes ("USA") into
@@ -86,7 +71,7 @@ def _normalise_vendor(vendor: Vendor) -> None:
 def vendor_create(*, actor, reason: str = "", **fields) -> Vendor:
     """Add a vendor to the master. Names are unique regardless of case."""
     vendor = Vendor()
-    _assign(vendor, VENDOR_FIELDS, fields)
+    assign_fields(vendor, VENDOR_FIELDS, fields)
     _normalise_vendor(vendor)
     vendor.full_clean()
     with transaction.atomic(), acting_as(actor, reason or "vendor created"):
@@ -96,7 +81,7 @@ def vendor_create(*, actor, reason: str = "", **fields) -> Vendor:
 
 
 def vendor_update(*, actor, vendor: Vendor, reason: str = "", **fields) -> Vendor:
-    changed = _assign(vendor, VENDOR_FIELDS, fields)
+    changed = assign_fields(vendor, VENDOR_FIELDS, fields)
     _normalise_vendor(vendor)
     vendor.full_clean()
     if not changed:
@@ -111,7 +96,7 @@ def vendor_update(*, actor, vendor: Vendor, reason: str = "", **fields) -> Vendo
 
 def vendor_contact_create(*, actor, vendor: Vendor, reason: str = "", **fields) -> VendorContact:
     contact = VendorContact(vendor=vendor)
-    _assign(contact, CONTACT_FIELDS, fields)
+    assign_fields(contact, CONTACT_FIELDS, fields)
     contact.email = contact.email.lower()
     contact.full_clean()
     with transaction.atomic(), acting_as(actor, reason or "contact added"):
@@ -123,7 +108,7 @@ def vendor_contact_create(*, actor, vendor: Vendor, reason: str = "", **fields) 
 def vendor_contact_update(
     *, actor, contact: VendorContact, reason: str = "", **fields
 ) -> VendorContact:
-    changed = _assign(contact, CONTACT_FIELDS, fields)
+    changed = assign_fields(contact, CONTACT_FIELDS, fields)
     contact.email = contact.email.lower()
     contact.full_clean()
     if not changed:
@@ -285,7 +270,7 @@ def vendor_invitation_accept(*, token: str, password: str):
 
 def certification_create(*, actor, vendor: Vendor, reason: str = "", **fields) -> Certification:
     certification = Certification(vendor=vendor)
-    _assign(certification, CERTIFICATION_FIELDS, fields)
+    assign_fields(certification, CERTIFICATION_FIELDS, fields)
     certification.full_clean()
     with transaction.atomic(), acting_as(actor, reason or "certification added"):
         certification.save()
@@ -296,7 +281,7 @@ def certification_create(*, actor, vendor: Vendor, reason: str = "", **fields) -
 def certification_update(
     *, actor, certification: Certification, reason: str = "", **fields
 ) -> Certification:
-    changed = _assign(certification, CERTIFICATION_FIELDS, fields)
+    changed = assign_fields(certification, CERTIFICATION_FIELDS, fields)
     certification.full_clean()
     if not changed:
         return certification

@@ -14,9 +14,22 @@ from vendors.tests.factories import UserFactory, VendorFactory, VendorMembership
 PASSWORD = "correct horse battery"  # noqa: S105 - test persona password
 
 
+def _group(name):
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        # A transactional test with serialized_rollback flushed the tables that data migrations
+        # fill without re-running post_migrate; rebuild the roles as migrate would.
+        from assurance.roles import permissions_ensure, roles_sync
+
+        permissions_ensure()
+        roles_sync()
+        group = Group.objects.get(name=name)
+    return group
+
+
 def _staff(username, group):
     user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(_group(group))
     return user
 
 

@@ -87,6 +87,7 @@ ROLES: tuple[Role, ...] = (
             Rule("assurance", READ),
             # Officers attach evidence (audit reports, signed contracts) themselves.
             Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
+            Rule("reminders", READ),
         ),
     ),
     Role(
@@ -119,6 +120,7 @@ ROLES: tuple[Role, ...] = (
             Rule("contracts", READ),
             Rule("scope3", READ),
             Rule("assurance", READ),
+            Rule("reminders", READ),
             Rule("django_celery_beat", READ),
         ),
     ),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("vendors.api.urls")),
     path("", include("scope3.api.spend")),
     path("", include("scope3.api.runs")),
+    path("", include("scope3.api.factors")),
     path("", include("procurement.api")),
     path("", include("contracts.api")),
     path("", include("assurance.api")),

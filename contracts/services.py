@@ -468,7 +468,7 @@ def kpi_report_accept(*, actor, report: KpiReport, comment: str = "") -> KpiRepo
     """
     with transaction.atomic():
         report = (
-            KpiReport.objects.select_for_update()
+            KpiReport.objects.select_for_update(of=("self",))
             .select_related("clause__contract__vendor", "clause__contract__owner", "period")
             .get(pk=report.pk)
         )
@@ -934,7 +934,9 @@ def contract_renewal_checks_run(*, actor, today: date | None = None) -> dict[str
     for pk in list(live):
         with transaction.atomic():
             contract = (
-                Contract.objects.select_for_update().select_related("vendor", "owner").get(pk=pk)
+                Contract.objects.select_for_update(of=("self",))
+                .select_related("vendor", "owner")
+                .get(pk=pk)
             )
             if contract.status not in (Contract.Status.ACTIVE, Contract.Status.RENEWAL_DUE):
                 continue

@@ -384,3 +384,45 @@ def inventory_run_restatement(
         )
     rows.sort(key=lambda r: (-abs(r.change_kgco2e), r.vendor_name, r.category))
     return rows
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+def inventory_run_totals_by_dq(*, run: InventoryRun) -> list[RunTotalRow]:
+    """Accounted kgCO2e by data-quality score (1 best .. 5 worst), best score first."""
+    rows = _totals(run, "dq", lambda row: f"DQ {row['dq']}" if row["dq"] else "not scored")
+    return sorted(rows, key=lambda r: (r.key is None, r.key or 0))
+
+
+def inventory_run_unaccounted_by_currency(*, run: InventoryRun) -> list[dict]:
+    """Spend the run could not estimate, per currency: ``{currency, amount, lines}``."""
+    rows = (
+        EmissionEstimate.objects.filter(run=run, method=Method.UNACCOUNTED)
+        .values("spend_line__currency")
+        .annotate(amount=Sum("spend_line__amount"), lines=Count("id"))
+        .order_by("spend_line__currency")
+    )
+    return [
+        {
+            "currency": row["spend_line__currency"],
+            # SQLite sums decimals as floats: back to the column's four places.
+            "amount": Decimal(str(row["amount"] or 0)).quantize(Decimal("0.0001")),
+            "lines": row["lines"],
+        }
+        for row in rows
+    ]
+
+
+def inventory_runs_completed() -> QuerySet[InventoryRun]:
+    return InventoryRun.objects.filter(status=InventoryRun.Status.COMPLETED).order_by(
+        "-reporting_year", "-pk"
+    )
+
+
+def inventory_runs_latest_per_year() -> list[InventoryRun]:
+    """The latest completed run of each reporting year, oldest year first (one query)."""
+    latest: dict[int, InventoryRun] = {}
+    for run in inventory_runs_completed():
+        latest.setdefault(run.reporting_year, run)
+    return [latest[year] for year in sorted(latest)]

@@ -30,7 +30,15 @@ from vendors.tests import factories
 
 # The apps whose every model an auditor must be able to read (PRODUCT.md §1: "reads everything
 # in scope"). Django's own auth, DRF tokens and axes logs are deliberately outside that scope.
-AUDITED_APPS = {"vendors", "procurement", "contracts", "scope3", "assurance", "django_celery_beat"}
+AUDITED_APPS = {
+    "vendors",
+    "procurement",
+    "contracts",
+    "scope3",
+    "assurance",
+    "reminders",
+    "django_celery_beat",
+}
 # Tables that a login or a request legitimately writes to; they hold no business data.
 UNWATCHED_APPS = {"sessions", "axes"}
 

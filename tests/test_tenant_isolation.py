@@ -32,7 +32,7 @@ from contracts.models import (
     KpiReportingPeriod,
 )
 from procurement.models import Bid, Rfp
-from scope3.models import ImportBatch, InventoryRun
+from scope3.models import FactorDataset, ImportBatch, InventoryRun
 from vendors.models import (
     Certification,
     DisclosureRequest,
@@ -56,7 +56,7 @@ NOT_OBJECT_ROUTES = {
 }
 
 # Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
-STAFF_ONLY_MODELS = {ImportBatch, InventoryRun, EvidenceBundle}
+STAFF_ONLY_MODELS = {ImportBatch, InventoryRun, EvidenceBundle, FactorDataset}
 
 # Unique strings that identify vendor A's data: none may appear in anything vendor B sees.
 SECRETS = [
@@ -98,6 +98,14 @@ def world(vendor_a, officer, settings, tmp_path):
         file_sha256="0" * 64, original_name="acme-ledger.csv", created_by=officer, status="imported"
     )
     run = InventoryRun.objects.create(reporting_year=2025, started_by=officer)
+    factor_dataset = FactorDataset.objects.create(
+        kind="useeio",
+        name="EPA",
+        version="1.3.0",
+        sha256="1" * 64,
+        imported_by=officer,
+        row_count=0,
+    )
     request = DisclosureRequest.objects.create(
         vendor=vendor_a,
         reporting_year=2025,
@@ -201,6 +209,7 @@ def world(vendor_a, officer, settings, tmp_path):
         Bid: bid,
         ImportBatch: batch,
         InventoryRun: run,
+        FactorDataset: factor_dataset,
         Vendor: vendor_a,
         VendorContact: contact,
         Certification: certification,

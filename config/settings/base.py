@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "procurement",
     "contracts",
     "scope3",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,12 @@ DISCLOSURE_UPLOAD_MAX_ROWS = env.int("DISCLOSURE_UPLOAD_MAX_ROWS", default=10_00
 
 # Contracts: days after a KPI reporting period ends by which its report is due.
 KPI_REPORT_DUE_DAYS = env.int("KPI_REPORT_DUE_DAYS", default=30)
+
+# Reminders (issue 7): cadences in days, and how often a failed send is retried by later sweeps.
+REMINDER_DISCLOSURE_DAYS_AFTER_SENT = [7, 14]
+REMINDER_DISCLOSURE_DAYS_BEFORE_DUE = 3
+REMINDER_CERTIFICATE_DAYS_BEFORE_EXPIRY = [90, 30, 7]
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 
 # Vendor invitations: a one-time link that expires.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)

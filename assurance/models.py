@@ -71,6 +71,19 @@ class AuditEvent(models.Model):
         BUNDLE_REQUESTED = "bundle_requested", "bundle requested"
         BUNDLE_FAILED = "bundle_failed", "bundle failed"
         INTEGRITY_FAILED = "integrity_failed", "integrity check failed"
+        # Sourcing events.
+        PUBLISHED = "published", "published"
+        WITHDRAWN = "withdrawn", "withdrawn"
+        AUTOSCORED = "autoscored", "scored automatically"
+        CONFLICT_DECLARED = "conflict_declared", "conflict declared"
+        MODERATED = "moderated", "moderated"
+        # Contracts and their KPIs.
+        STATUS_CHANGED = "status_changed", "status changed"
+        OFF_TRACK = "off_track", "off track"
+        IN_BREACH = "in_breach", "in breach"
+        RENEWAL_GATE_PASSED = "renewal_gate_passed", "renewal gate passed"
+        RENEWAL_REFUSED = "renewal_refused", "renewal refused"
+        RENEWAL_AUDIT_REQUESTED = "renewal_audit_requested", "audit requested for renewal"
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

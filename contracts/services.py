@@ -34,11 +34,11 @@ from contracts.trajectory import expected_value, is_on_track
 from tenderleaf.services import assign_fields
 
 # Verbs beyond AuditEvent.Verb's business verbs; AuditEvent.verb is free text with suggestions.
-VERB_STATUS_CHANGED = "status_changed"
-VERB_OFF_TRACK = "off_track"
-VERB_IN_BREACH = "in_breach"
-VERB_GATE_REFUSED = "renewal_refused"
-VERB_GATE_PASSED = "renewal_gate_passed"
+VERB_STATUS_CHANGED = AuditEvent.Verb.STATUS_CHANGED
+VERB_OFF_TRACK = AuditEvent.Verb.OFF_TRACK
+VERB_IN_BREACH = AuditEvent.Verb.IN_BREACH
+VERB_GATE_REFUSED = AuditEvent.Verb.RENEWAL_REFUSED
+VERB_GATE_PASSED = AuditEvent.Verb.RENEWAL_GATE_PASSED
 
 CONTRACT_FIELDS = {
     "vendor",
@@ -912,7 +912,7 @@ def _successor_reference(reference: str) -> str:
 
 # --- daily renewal checks (PRODUCT.md section 6) ---------------------------------------------
 
-VERB_AUDIT_REQUESTED = "renewal_audit_requested"
+VERB_AUDIT_REQUESTED = AuditEvent.Verb.RENEWAL_AUDIT_REQUESTED
 
 
 def contract_renewal_checks_run(*, actor, today: date | None = None) -> dict[str, int]:

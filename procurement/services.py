@@ -37,11 +37,11 @@ from procurement.models import (
 from vendors.models import VendorContact
 
 # Verbs beyond assurance.AuditEvent.Verb's choices (the field is free text of 40 characters).
-VERB_PUBLISHED = "published"
-VERB_WITHDRAWN = "withdrawn"
-VERB_MODERATED = "moderated"
-VERB_CONFLICT = "conflict_declared"
-VERB_AUTOSCORED = "autoscored"
+VERB_PUBLISHED = AuditEvent.Verb.PUBLISHED
+VERB_WITHDRAWN = AuditEvent.Verb.WITHDRAWN
+VERB_MODERATED = AuditEvent.Verb.MODERATED
+VERB_CONFLICT = AuditEvent.Verb.CONFLICT_DECLARED
+VERB_AUTOSCORED = AuditEvent.Verb.AUTOSCORED
 
 CRITERION_FIELDS = (
     "name",

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "contracts",
     "scope3",
     "reminders",
+    "reconciliation",
+    "operations",
 ]
 
 MIDDLEWARE = [

@@ -88,6 +88,9 @@ ROLES: tuple[Role, ...] = (
             # Officers attach evidence (audit reports, signed contracts) themselves.
             Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
             Rule("reminders", READ),
+            # Officers review reconciliation flags and import the asset inventory.
+            Rule("reconciliation", WRITE),
+            Rule("operations", READ),
         ),
     ),
     Role(
@@ -108,6 +111,7 @@ ROLES: tuple[Role, ...] = (
             Rule("contracts", READ),
             Rule("assurance", READ),
             Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
+            Rule("reconciliation", WRITE),
         ),
     ),
     Role(
@@ -121,6 +125,8 @@ ROLES: tuple[Role, ...] = (
             Rule("scope3", READ),
             Rule("assurance", READ),
             Rule("reminders", READ),
+            Rule("reconciliation", READ),
+            Rule("operations", READ),
             Rule("django_celery_beat", READ),
         ),
     ),

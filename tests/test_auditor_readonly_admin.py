@@ -37,6 +37,8 @@ AUDITED_APPS = {
     "scope3",
     "assurance",
     "reminders",
+    "reconciliation",
+    "operations",
     "django_celery_beat",
 }
 # Tables that a login or a request legitimately writes to; they hold no business data.

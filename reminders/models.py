@@ -40,6 +40,9 @@ class ReminderLog(models.Model):
     # Which sweep holds the row: a bulk insert that ignores conflicts returns no ids, so a sweep
     # finds the rows it won by this token.
     claim = models.CharField(max_length=36, blank=True, db_index=True, editable=False)
+    # When the current claim was taken: a pending row whose claim is older than the claim timeout
+    # belongs to a sweep whose worker died, and a later sweep takes it over.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

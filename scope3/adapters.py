@@ -99,14 +99,39 @@ def dataset_key(dataset: FactorDataset) -> str:
     return str(dataset.kind)
 
 
-def factor_set_for(datasets: Iterable[FactorDataset]) -> FactorSet:
+def factor_set_for(datasets: Iterable[FactorDataset], *, as_of=None) -> FactorSet:
+    """The engine's pins, each with the dataset's own relative uncertainty (None: the method's).
+
+    ``as_of`` (a run's creation time) takes the uncertainty in force then, from the datasets'
+    history: an analyst may change it later, and a run's chunks must all compute alike.
+    """
+    datasets = list(datasets)
+    uncertainty = dataset_uncertainties(datasets, as_of=as_of)
     refs = {
         FACTOR_SET_FIELD[dataset.kind]: DatasetRef(
-            key=dataset_key(dataset), version=dataset.version
+            key=dataset_key(dataset),
+            version=dataset.version,
+            relative_uncertainty=uncertainty[dataset.pk],
         )
         for dataset in datasets
     }
     return FactorSet(**refs)
+
+
+def dataset_uncertainties(datasets: list[FactorDataset], *, as_of=None) -> dict:
+    """``{dataset pk: relative uncertainty}`` now, or as it stood at ``as_of`` (one query)."""
+    current = {dataset.pk: dataset.relative_uncertainty for dataset in datasets}
+    if as_of is None or not datasets:
+        return current
+    then: dict = {}
+    rows = (
+        FactorDataset.history.filter(id__in=list(current), history_date__lte=as_of)
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", "relative_uncertainty")
+    )
+    for pk, value in rows:
+        then.setdefault(pk, value)
+    return {pk: then.get(pk, value) for pk, value in current.items()}
 
 
 # --- loaders: one per kind of input ------------------------------------------------------------
@@ -259,7 +284,7 @@ def run_inputs(run: InventoryRun) -> RunInputs:
     datasets = {dataset.kind: dataset for dataset in run.datasets.all()}
     plan = run.plan or {}
     context = EstimationContext(
-        factor_set=factor_set_for(datasets.values()),
+        factor_set=factor_set_for(datasets.values(), as_of=run.created_at),
         spend_factors=load_spend_factors(datasets.get(FactorDataset.Kind.USEEIO)),
         average_factors=load_average_factors(datasets.values()),
         product_footprints=load_product_footprints(

@@ -3,7 +3,10 @@
 A :class:`FactorDataset` is one imported release of one table (the EPA supply-chain factors v1.3.0,
 the curated hardware table 2025.1, FX rates 2025.1, ...). Inventory runs pin datasets by primary
 key, so a dataset and its rows must never change once imported: a run re-executed later has to
-find exactly the factors it used (PRODUCT.md section 2, "every number is traceable").
+find exactly the factors it used (PRODUCT.md section 2, "every number is traceable"). The one
+exception is how far the values are trusted: an analyst may set the dataset's relative
+uncertainty (issue 6: default uncertainties are "configurable per dataset") and its notes, with
+history and a reason; the values themselves never change.
 
 Emission factors (per NAICS code, hardware class, freight mode, waste treatment) live in
 :class:`EmissionFactor`. Exchange rates and price indices are keyed by a currency or a series
@@ -20,7 +23,10 @@ prove.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assurance.history import TrackedHistory
@@ -86,8 +92,23 @@ class FactorDataset(models.Model):
     )
     row_count = models.PositiveIntegerField()
     notes = models.TextField(blank=True)
+    relative_uncertainty = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10))],
+        help_text="Relative uncertainty of every result computed from this dataset, as the "
+        "half-width of a 95 % interval (0.35 means ±35 %). Empty: the method's default "
+        "(spend-based ±50 %, average-data ±30 %).",
+    )
 
     history = TrackedHistory()
+
+    # The only fields an analyst may change after import: they describe how far to trust the
+    # values, not the values. Runs record the uncertainty in force when they were created
+    # (scope3.adapters reads it from this dataset's history), so a change never rewrites a run.
+    MUTABLE_FIELDS = frozenset({"relative_uncertainty", "notes"})
 
     class Meta:
         ordering = ["kind", "-imported_at"]
@@ -110,7 +131,8 @@ class FactorDataset(models.Model):
                 changed = [
                     field.attname
                     for field in self._meta.concrete_fields
-                    if stored[field.attname] != getattr(self, field.attname)
+                    if field.attname not in self.MUTABLE_FIELDS
+                    and stored[field.attname] != getattr(self, field.attname)
                 ]
                 if changed:
                     raise ImmutableRecordError(

@@ -14,6 +14,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,7 +23,14 @@ from django.utils.html import format_html, format_html_join
 
 from assurance.admin import TrackedHistoryAdmin
 from scope3 import selectors
-from scope3.models import EmissionEstimate, FactorDataset, InventoryRun
+from scope3.admin.factors import dataset_source
+from scope3.models import (
+    EmissionEstimate,
+    EmissionFactor,
+    FactorDataset,
+    InventoryRun,
+    ReferenceRate,
+)
 from scope3.services import inventory_run_reap, inventory_run_start
 from scope3.services.runs import stale_seconds_setting
 
@@ -299,13 +307,26 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
         "high_kgco2e",
         "dq",
         "factor_dataset",
-        "factor_code",
+        "factor_row",
     )
     list_filter = ("method", "category", "dq", "run__reporting_year", "run")
     list_select_related = ("spend_line", "run", "vendor", "factor_dataset")
     search_fields = ("=spend_line__external_id", "factor_code", "vendor__name")
     show_full_result_count = False
-    readonly_fields = [f.name for f in EmissionEstimate._meta.fields]
+    readonly_fields = [
+        *(f.name for f in EmissionEstimate._meta.fields),
+        "factor_row",
+        "factor_source",
+        "rates_used",
+    ]
+
+    def get_queryset(self, request):
+        # The factor row's id in the same query (a correlated subquery), so the list links each
+        # line to its exact factor without one query per row.
+        factor = EmissionFactor.objects.filter(
+            dataset_id=OuterRef("factor_dataset_id"), code=OuterRef("factor_code")
+        ).values("pk")[:1]
+        return super().get_queryset(request).annotate(factor_row_id=Subquery(factor))
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -319,3 +340,67 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
     @admin.display(description="spend line", ordering="spend_line__external_id")
     def line(self, obj):
         return obj.spend_line.external_id or f"#{obj.spend_line_id}"
+
+    @admin.display(description="factor", ordering="factor_code")
+    def factor_row(self, obj):
+        """The exact factor row the estimate multiplied (supplier data has none)."""
+        row_id = getattr(obj, "factor_row_id", None)
+        if row_id is None:
+            return obj.factor_code or "-"
+        url = reverse("admin:scope3_emissionfactor_change", args=[row_id])
+        return format_html('<a href="{}">{}</a>', url, obj.factor_code)
+
+    @admin.display(description="factor dataset and source")
+    def factor_source(self, obj):
+        if obj.factor_dataset_id is None:
+            return "-"
+        url = reverse("admin:scope3_factordataset_change", args=[obj.factor_dataset_id])
+        return format_html(
+            '<a href="{}">{}</a> ({})', url, obj.factor_dataset, dataset_source(obj.factor_dataset)
+        )
+
+    @admin.display(description="FX rates and price index values used")
+    def rates_used(self, obj):
+        rates = estimate_reference_rates(obj)
+        if not rates:
+            return "-"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{} {} = {}</a>',
+            (
+                (reverse("admin:scope3_referencerate_change", args=[r.pk]), r.key, r.year, r.value)
+                for r in rates
+            ),
+        )
+
+
+def estimate_reference_rates(estimate: EmissionEstimate) -> list[ReferenceRate]:
+    """The FX rates and price-index values a spend-based estimate was converted with.
+
+    Mirrors ``EstimationContext.spend_multiplier``: the purchase year's rates of the line's
+    currency and the factor's currency (the FX base currency is 1 and has no row), then the
+    price index at the purchase year and the factor's dollar year, from the datasets the run
+    pinned. Empty for other methods, and when no conversion was needed.
+    """
+    dataset = estimate.factor_dataset
+    if estimate.method != EmissionEstimate.Method.SPEND_BASED or dataset is None:
+        return []
+    line = estimate.spend_line
+    year = line.date.year
+    target = (dataset.currency or "USD").upper()
+    pinned = {d.kind: d for d in estimate.run.datasets.all()}
+    rates: list[ReferenceRate] = []
+    fx = pinned.get(FactorDataset.Kind.FX)
+    currency = line.currency.strip().upper()
+    if fx is not None and currency != target:
+        base = (fx.currency or "USD").upper()
+        keys = {currency, target} - {base}
+        rates += ReferenceRate.objects.filter(dataset=fx, key__in=keys, year=year).order_by("key")
+    index = pinned.get(FactorDataset.Kind.PRICE_INDEX)
+    if index is not None and dataset.dollar_year and year != dataset.dollar_year:
+        # The engine reads the dataset's first series (scope3.adapters.load_price_index).
+        series = ReferenceRate.objects.filter(dataset=index).order_by("key").values("key")[:1]
+        rates += ReferenceRate.objects.filter(
+            dataset=index, key__in=Subquery(series), year__in={year, dataset.dollar_year}
+        ).order_by("year")
+    return rates

@@ -1,9 +1,10 @@
 """/api/v1/factor-datasets/: browse the imported factor datasets (staff only, read-only).
 
 Datasets are immutable once imported (``manage.py import_factors``), so there is nothing to
-write here. Like the other scope3 endpoints this is not tenant data: reading needs
-``view_factordataset`` (``config.api.RolePermission``) and everyone else, vendor users
-included, gets 403 before any row is looked up.
+write here (an analyst sets a dataset's relative uncertainty in the admin, with a reason).
+Like the other scope3 endpoints this is not tenant data: reading needs ``view_factordataset``
+(``config.api.RolePermission``) and everyone else, vendor users included, gets 403 before any
+row is looked up.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ class FactorDatasetSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(
         read_only=True, help_text=f"One of: {', '.join(FactorDataset.Kind.values)}."
     )
+    # A plain string, not a URL: datasets imported without a source page have an empty one, which
+    # a "uri" schema would call invalid.
+    source_url = serializers.CharField(
+        read_only=True, help_text="The publisher's page for the dataset; empty if not recorded."
+    )
 
     class Meta:
         model = FactorDataset
@@ -43,8 +49,16 @@ class FactorDatasetSerializer(serializers.ModelSerializer):
             "sha256",
             "imported_at",
             "row_count",
+            "relative_uncertainty",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "relative_uncertainty": {
+                "help_text": "Half-width of a 95 % interval applied to every result from this "
+                "dataset (0.35 means ±35 %); null: the method's default. Set by analysts in "
+                "the admin, with a reason."
+            }
+        }
 
 
 @extend_schema_view(

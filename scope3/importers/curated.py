@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from decimal import Decimal
 
 from scope3.importers.base import (
     ErrorCollector,
@@ -57,6 +58,7 @@ METADATA_KEYS = {
     "gwp_basis",
     "region",
     "notes",
+    "relative_uncertainty",
 }
 REQUIRED_METADATA = ("kind", "name", "publisher", "unit")
 _METADATA_LINE = re.compile(r"#\s*([a-z_]+)\s*:\s*(.*)")
@@ -64,6 +66,8 @@ _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,59}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _CITATION_URL = re.compile(r"(https?://\S+|doi:\S+)")
 YEAR_RANGE = range(1900, 2101)
+# A relative uncertainty above 1000 % is a typo (a percentage given as a fraction's place).
+MAX_RELATIVE_UNCERTAINTY = Decimal(10)
 
 
 def read_preamble(source: TextSource, errors: ErrorCollector) -> tuple[dict, str | None, int]:
@@ -157,6 +161,18 @@ class CuratedTableReader(FactorReader):
         year = metadata.get("dollar_year")
         if year and not (year.isdigit() and int(year) in YEAR_RANGE):
             errors.add(f"metadata dollar_year {year!r} is not a year")
+        uncertainty = metadata.get("relative_uncertainty")
+        if uncertainty:
+            try:
+                value = parse_decimal(uncertainty)
+            except ValueError as exc:
+                errors.add(f"metadata relative_uncertainty {uncertainty!r}: {exc}")
+            else:
+                if not Decimal(0) <= value <= MAX_RELATIVE_UNCERTAINTY:
+                    errors.add(
+                        f"metadata relative_uncertainty {uncertainty!r} must be between 0 and "
+                        f"{MAX_RELATIVE_UNCERTAINTY} (0.3 means ±30 %)"
+                    )
 
     def _check_citation(self, line: int, row: dict, errors: ErrorCollector) -> bool:
         ok = True

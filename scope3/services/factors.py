@@ -7,6 +7,7 @@ transaction, does nothing (the same file again), or refuses. See scope3/models.p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from scope3.importers import (
 )
 from scope3.importers.base import is_url
 from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
+from tenderleaf.services import assign_fields
 
 BATCH_SIZE = 1000
 IMPORT_REASON = "import_factors"
@@ -41,12 +43,14 @@ DATASET_FIELDS = (
     "gwp_basis",
     "region",
     "notes",
+    "relative_uncertainty",
 )
 
 __all__ = [
     "FactorFileError",
     "FactorImportResult",
     "factor_dataset_import",
+    "factor_dataset_trust_update",
     "factor_starter_pack_files",
     "factor_starter_pack_import",
 ]
@@ -236,3 +240,51 @@ def factor_starter_pack_import(*, actor, reason: str = IMPORT_REASON) -> list[Fa
             factor_dataset_import(actor=actor, kind=kind, source=path, curated=True, reason=reason)
             for kind, path in factor_starter_pack_files()
         ]
+
+
+def factor_dataset_trust_update(
+    *, actor, dataset: FactorDataset, reason: str, **fields
+) -> list[str]:
+    """Change how far a dataset is trusted: its ``relative_uncertainty`` and its ``notes``.
+
+    Issue 6, item 4: default relative uncertainties per method are "configurable per dataset".
+    Only ``FactorDataset.MUTABLE_FIELDS`` may be given; the values and provenance stay immutable.
+    A reason is required, because the range of every later run changes with it; the change is
+    written to the dataset's history and as an audit event. Runs already planned keep the
+    uncertainty in force when they were created (``scope3.adapters.factor_set_for``).
+    Returns the names of the fields that changed (none: nothing is written).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the dataset's uncertainty or notes change."})
+    if fields.get("relative_uncertainty") is not None:
+        # As stored (four places), so an equal value is no change and the audit shows the value.
+        fields["relative_uncertainty"] = Decimal(fields["relative_uncertainty"]).quantize(
+            Decimal("0.0001")
+        )
+    with transaction.atomic():
+        locked = FactorDataset.objects.select_for_update().get(pk=dataset.pk)
+        before = {name: getattr(locked, name) for name in fields}
+        changed = assign_fields(locked, set(FactorDataset.MUTABLE_FIELDS), fields)
+        if not changed:
+            return []
+        locked.full_clean(validate_unique=False)
+        with acting_as(actor, reason):
+            locked.save(update_fields=changed)
+        audit_event_record(
+            actor=actor,
+            verb=AuditEvent.Verb.UPDATED,
+            target=locked,
+            reason=reason,
+            details={
+                name: {"from": _plain(before[name]), "to": _plain(getattr(locked, name))}
+                for name in changed
+            },
+        )
+    for name in changed:
+        setattr(dataset, name, getattr(locked, name))
+    return changed
+
+
+def _plain(value):
+    return None if value is None else str(value)

@@ -29,7 +29,7 @@ def curated_rows(path):
 
 def test_starter_pack_holds_the_expected_tables():
     kinds = sorted(kind for kind, _path in factor_starter_pack_files())
-    assert kinds == ["fx", "hardware", "useeio"]
+    assert kinds == ["freight", "fx", "hardware", "price_index", "useeio", "waste"]
 
 
 @pytest.mark.parametrize("path", [path for _kind, path in factor_starter_pack_files()], ids=str)
@@ -50,10 +50,10 @@ def test_starter_pack_imports_once_and_then_is_a_no_op():
     second = StringIO()
     call_command("import_factors", "--kind", "starter", stdout=second)
 
-    assert "3 tables imported" in first.getvalue()
-    assert "0 tables imported, 3 already present" in second.getvalue()
+    assert "6 tables imported" in first.getvalue()
+    assert "0 tables imported, 6 already present" in second.getvalue()
     assert (FactorDataset.objects.count(), EmissionFactor.objects.count()) == counts
-    assert FactorDataset.objects.filter(is_curated=True).count() == 3
+    assert FactorDataset.objects.filter(is_curated=True).count() == 6
     subset = FactorDataset.objects.get(kind="useeio")
     assert subset.dollar_year == 2022
     assert subset.factors.get(code="334413").value == Decimal("0.215")

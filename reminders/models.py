@@ -20,6 +20,19 @@ class ReminderLog(models.Model):
         CERTIFICATE_90 = "certificate_90", "Certificate: 90 days before expiry"
         CERTIFICATE_30 = "certificate_30", "Certificate: 30 days before expiry"
         CERTIFICATE_7 = "certificate_7", "Certificate: 7 days before expiry"
+        ISO14001_SURVEILLANCE = (
+            "iso14001_surveillance",
+            "ISO 14001: surveillance audit overdue",
+        )
+        KPI_DUE_SOON = "kpi_due_soon", "KPI report: due soon"
+        KPI_DUE_TODAY = "kpi_due_today", "KPI report: due today"
+        KPI_ESCALATION = "kpi_escalation", "KPI report: escalation"
+        RFP_DEADLINE = "rfp_deadline", "RFP: bid deadline approaching"
+        RENEWAL_GATE_OUTCOME = "renewal_gate_outcome", "Contract renewal: gate outcome"
+        RENEWAL_AUDIT_REQUEST = (
+            "renewal_audit_request",
+            "Contract renewal: ISO 14001 audit requested",
+        )
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -31,8 +44,10 @@ class ReminderLog(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     kind = models.CharField(max_length=40, choices=Kind.choices)
     # The due window as an ISO date (the day the reminder became due, or the due/expiry date):
-    # a changed due date opens a new window and so earns a new reminder.
-    window = models.CharField(max_length=20)
+    # a changed due date opens a new window and so earns a new reminder. Reminders about one
+    # object to several vendors (an RFP's invited vendors) put the vendor in the window too
+    # ("v<vendor id>/<deadline>/<days>"), so each vendor's reminder is its own row.
+    window = models.CharField(max_length=40)
     recipients = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,13 +1,35 @@
 """The reminder sweep: work out which reminders are due, claim each once, send it, record it.
 
-Exactly once per (object, kind, due window): the sweep first inserts the :class:`ReminderLog` rows
-of a batch with ``ignore_conflicts`` and a token of its own, then sends only the rows that carry
-its token. A concurrent sweep, a retried task or a second run the same hour finds the rows taken
-and sends nothing. A send that raises marks its row failed with the error; later sweeps retry it
-until ``REMINDER_MAX_ATTEMPTS``. A worker killed between claim and send leaves the row pending,
-so a reminder is at most once, never twice.
+Once per (object, kind, due window): the sweep first inserts the :class:`ReminderLog` rows of a
+batch with ``ignore_conflicts`` and a token of its own (``claim``, with ``claimed_at``), then sends
+only the rows that carry its token. A concurrent sweep, a retried task or a second run the same
+hour finds the rows taken and sends nothing. A send that raises marks its row failed with the
+error; later sweeps retry it until ``REMINDER_MAX_ATTEMPTS``.
 
-Every step works on a whole batch, so a batch costs the same number of queries whatever its size.
+What a worker killed mid-batch does, precisely:
+
+- killed after claiming, before a reminder's send: the row stays pending with the dead sweep's
+  claim. A sweep that runs ``REMINDER_CLAIM_TIMEOUT_SECONDS`` or more after the claim takes the row
+  over (compare-and-set on ``claimed_at``) and sends it. Nothing is lost; the reminder is late by
+  at most the timeout plus the sweep interval.
+- killed after the mail backend accepted a reminder, before its row was marked sent: the row is
+  taken over and the reminder sent a second time. Each row is marked sent by its own single-row
+  update right after its send, so this window is that one update; and the repeat carries the same
+  ``Message-ID`` (derived from the row), so mail systems that de-duplicate show it once.
+- a claim taken over from a sweep that was only slow (not dead) beyond the timeout could likewise
+  repeat a send: keep the timeout well above the time a batch takes (minutes, not seconds).
+
+So: never lost; sent once, except for a kill inside that one-update window, where the repeat is
+the same message. Every claim counts an attempt, so a reminder whose send kills the worker each
+time stops at ``REMINDER_MAX_ATTEMPTS``.
+
+Claiming works on a whole batch; recording costs one update per reminder sent, so queries per
+batch are bounded by the batch size and constant in the number of objects due.
+
+The renewal family makes two writes per contract by design, through the contracts and assurance
+services: moving a contract into "renewal due" (row lock, history, audit event), and recording the
+ISO 14001 audit request when the renewal gate would refuse. Each happens once per contract and
+notice window.
 """
 
 from __future__ import annotations
@@ -23,14 +45,22 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
 from assurance.history import acting_as_system
+from assurance.models import AuditEvent
+from assurance.services import audit_event_record
+from contracts import gate as gate_rules
+from contracts.models import Contract, KpiReportingPeriod
+from contracts.selectors import renewal_gate_inputs_for
+from contracts.services import contract_status_change
+from procurement.models import Rfp
 from reminders import selectors
 from reminders.models import ReminderLog
 from vendors.models import Certification, DisclosureRequest
@@ -41,7 +71,19 @@ BATCH_SIZE = 500
 Kind = ReminderLog.Kind
 DISCLOSURE_KINDS = frozenset(k for k in Kind.values if k.startswith("disclosure_"))
 CERTIFICATE_KINDS = frozenset(k for k in Kind.values if k.startswith("certificate_"))
-FAMILIES = ("disclosure", "certificate")
+KPI_KINDS = frozenset(k for k in Kind.values if k.startswith("kpi_"))
+RENEWAL_KINDS = frozenset(k for k in Kind.values if k.startswith("renewal_"))
+# The hourly sweep runs every family, so a missed daily run delays a reminder by an hour at most.
+FAMILIES = ("disclosure", "certificate", "iso14001", "kpi", "rfp", "renewal")
+TEMPLATES = {
+    Kind.ISO14001_SURVEILLANCE: "emails/reminder_iso14001_surveillance",
+    Kind.KPI_DUE_SOON: "emails/reminder_kpi",
+    Kind.KPI_DUE_TODAY: "emails/reminder_kpi",
+    Kind.KPI_ESCALATION: "emails/reminder_kpi",
+    Kind.RFP_DEADLINE: "emails/reminder_rfp_deadline",
+    Kind.RENEWAL_GATE_OUTCOME: "emails/reminder_renewal",
+    Kind.RENEWAL_AUDIT_REQUEST: "emails/reminder_renewal",
+}
 
 
 @dataclass
@@ -63,7 +105,7 @@ class SweepResult:
 class _Due:
     """One reminder owed now: who gets it (grouped by language) and what it says."""
 
-    target: DisclosureRequest | Certification
+    target: DisclosureRequest | Certification | KpiReportingPeriod | Rfp | Contract
     kind: str
     window: str
     by_language: dict[str, list[str]]
@@ -187,11 +229,245 @@ def _certificate_reminders(cert: Certification, today: datetime.date) -> Iterato
     )
 
 
+def _staff(user) -> dict[str, list[str]]:
+    """Our own staff get reminders in the site's language (users carry no language of their own)."""
+    if user is None or not user.email:
+        return {}
+    return {settings.LANGUAGE_CODE: [user.email]}
+
+
+def _admin_url(obj) -> str:
+    meta = obj._meta
+    return settings.SITE_URL + reverse(
+        f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk]
+    )
+
+
+def _iso14001_surveillance_reminders(cert: Certification, today: datetime.date) -> Iterator[_Due]:
+    """ISO 14001 surveillance overdue (ISO/IEC 17021-1 9.6.2: a surveillance audit at least once
+    a calendar year). The last audit is the later of the certificate's issue date (its initial or
+    recertification audit) and the vendor's latest completed ``Iso14001Audit``; the reminder is
+    owed from the day after it is ``REMINDER_ISO14001_SURVEILLANCE_MONTHS`` old, and that day is
+    the window, so a newer audit that lapses in turn earns a new reminder."""
+    last_audit = max(d for d in (cert.issue_date, cert.last_vendor_audit) if d is not None)
+    months = settings.REMINDER_ISO14001_SURVEILLANCE_MONTHS
+    overdue_since = selectors.months_after(last_audit, months) + datetime.timedelta(days=1)
+    if overdue_since > today:
+        return
+    context = {
+        "certificate": cert,
+        "vendor": cert.vendor,
+        "url": settings.SITE_URL + reverse("portal:certificate_list"),
+        "last_audit": last_audit,
+        "overdue_since": overdue_since,
+        "months": months,
+    }
+    yield _Due(
+        cert,
+        Kind.ISO14001_SURVEILLANCE,
+        overdue_since.isoformat(),
+        _contacts_by_language(cert.vendor),
+        context,
+    )
+
+
+def _kpi_reminders(period: KpiReportingPeriod, today: datetime.date) -> Iterator[_Due]:
+    """Before the due date (``REMINDER_KPI_DAYS_BEFORE_DUE``), on it, then escalation to the
+    contract's owner (else the vendor's relationship owner) from the day after; each once per
+    due date. The caller passes only periods that are not reported."""
+    clause = period.clause
+    contract = clause.contract
+    vendor = contract.vendor
+    days_left = (period.due_date - today).days
+    context = {
+        "period": period,
+        "clause": clause,
+        "contract": contract,
+        "vendor": vendor,
+        "due_date": period.due_date,
+        "days_left": days_left,
+        "url": settings.SITE_URL + reverse("portal:kpi_report_submit", args=[period.pk]),
+    }
+    window = period.due_date.isoformat()
+    if days_left < 0:
+        owner = contract.owner or vendor.relationship_owner
+        yield _Due(
+            period,
+            Kind.KPI_ESCALATION,
+            window,
+            _staff(owner),
+            {**context, "owner": owner, "url": _admin_url(clause)},
+        )
+    elif days_left == 0:
+        yield _Due(period, Kind.KPI_DUE_TODAY, window, _contacts_by_language(vendor), context)
+    else:
+        yield _Due(period, Kind.KPI_DUE_SOON, window, _contacts_by_language(vendor), context)
+
+
+def _rfp_reminders(rfp: Rfp, today: datetime.date) -> Iterator[_Due]:
+    """Invited vendors without a submitted bid, at the nearest of the lead days the deadline is
+    within (``REMINDER_RFP_DAYS_BEFORE_DEADLINE``); the caller passes published RFPs whose
+    deadline has not passed. One row per vendor and lead: ``v<vendor>/<deadline>/<days>``."""
+    deadline = timezone.localtime(rfp.deadline)
+    days_left = (deadline.date() - today).days
+    leads = [d for d in settings.REMINDER_RFP_DAYS_BEFORE_DEADLINE if days_left <= d]
+    if not leads:
+        return
+    lead = min(leads)
+    submitted = {bid.vendor_id for bid in getattr(rfp, selectors.SUBMITTED_BIDS, [])}
+    url = settings.SITE_URL + reverse("portal:rfp_detail", args=[rfp.pk])
+    for vendor in rfp.invited_vendors.all():
+        if vendor.pk in submitted:
+            continue
+        context = {
+            "rfp": rfp,
+            "vendor": vendor,
+            "deadline": deadline,
+            "days_left": days_left,
+            "url": url,
+        }
+        window = f"v{vendor.pk}/{deadline.date().isoformat()}/{lead}"
+        yield _Due(rfp, Kind.RFP_DEADLINE, window, _contacts_by_language(vendor), context)
+
+
+def _renewal_reminders(
+    contract: Contract, result: gate_rules.GateResult, notice_start: datetime.date
+) -> Iterator[_Due]:
+    """At the start of the notice period: the gate's outcome to the contract's owner (else the
+    vendor's relationship owner), and when it would refuse, a request for an ISO 14001 audit to
+    the vendor naming what is missing; both once per notice window."""
+    owner = contract.owner or contract.vendor.relationship_owner
+    context = {
+        "contract": contract,
+        "vendor": contract.vendor,
+        "result": result,
+        "missing": [c for c in result.conditions if not c.passed],
+        "notice_start": notice_start,
+        "end_date": contract.end_date,
+        "owner": owner,
+    }
+    window = notice_start.isoformat()
+    vendor_contacts = _contacts_by_language(contract.vendor)
+    yield _Due(
+        contract,
+        Kind.RENEWAL_GATE_OUTCOME,
+        window,
+        _staff(owner),
+        {**context, "url": _admin_url(contract), "vendor_asked": bool(vendor_contacts)},
+    )
+    if not result.passed:
+        yield _Due(
+            contract,
+            Kind.RENEWAL_AUDIT_REQUEST,
+            window,
+            vendor_contacts,
+            {
+                **context,
+                "url": settings.SITE_URL + reverse("portal:contract_detail", args=[contract.pk]),
+            },
+        )
+
+
+def _renewal_batch(
+    contracts: list[Contract], today: datetime.date, actor
+) -> list[tuple[Contract, gate_rules.GateResult, datetime.date]]:
+    """Contracts of the batch whose notice period has started, moved to renewal due through the
+    contracts service (one locked transaction each, as it requires), with the gate's outcome
+    today, checked without recording a decision (the officer's renewal records one)."""
+    entered = []
+    for contract in contracts:
+        notice_start = contract.end_date - datetime.timedelta(days=contract.renewal_notice_days)
+        if notice_start > today:
+            continue
+        if contract.status == Contract.Status.ACTIVE:
+            contract_status_change(
+                actor=actor,
+                contract=contract,
+                status=Contract.Status.RENEWAL_DUE,
+                reason="notice period started (reminder sweep)",
+            )
+        entered.append((contract, notice_start))
+    inputs = renewal_gate_inputs_for([c for c, _ in entered], on=today)
+    return [(c, gate_rules.renewal_gate(inputs[c.pk]), start) for c, start in entered]
+
+
+def _renewal_audit_requests_record(sent: list[_Due], actor) -> None:
+    """Record the audit request of each refused gate whose reminders went out now, once per
+    contract and notice window: the audit trail shows it, and the contracts app's daily check
+    (which looks for this event) does not ask the owner a second time."""
+    refused = {
+        (due.target.pk, due.window): due
+        for due in sent
+        if due.kind in RENEWAL_KINDS and not due.context["result"].passed
+    }
+    if not refused:
+        return
+    content_type = ContentType.objects.get_for_model(Contract)
+    recorded = set(
+        AuditEvent.objects.filter(
+            verb=AuditEvent.Verb.RENEWAL_AUDIT_REQUESTED,
+            target_type=content_type,
+            target_id__in=[str(pk) for pk, _ in refused],
+        ).values_list("target_id", "details__window")
+    )
+    with transaction.atomic():
+        for (pk, window), due in refused.items():
+            if (str(pk), window) in recorded:
+                continue
+            audit_event_record(
+                actor=actor,
+                verb=AuditEvent.Verb.RENEWAL_AUDIT_REQUESTED,
+                target=due.target,
+                reason="renewal gate would refuse",
+                details={"window": window, "reasons": due.context["result"].reasons_as_list()},
+            )
+
+
 # --- sending -----------------------------------------------------------------------------------
 
 
 def _subject(due: _Due) -> str:
     ctx = due.context
+    if due.kind == Kind.ISO14001_SURVEILLANCE:
+        return _("Your ISO 14001 surveillance audit is overdue (last audit %(date)s)") % {
+            "date": ctx["last_audit"].isoformat()
+        }
+    if due.kind in KPI_KINDS:
+        values = {
+            "metric": ctx["clause"].metric,
+            "contract": ctx["contract"].reference,
+            "vendor": ctx["vendor"].name,
+            "date": ctx["due_date"].isoformat(),
+        }
+        if due.kind == Kind.KPI_ESCALATION:
+            return _("%(vendor)s has not reported %(metric)s on %(contract)s (due %(date)s)") % (
+                values
+            )
+        if due.kind == Kind.KPI_DUE_TODAY:
+            return _("Your %(metric)s report on %(contract)s is due today") % values
+        return _("Your %(metric)s report on %(contract)s is due on %(date)s") % values
+    if due.kind == Kind.RFP_DEADLINE:
+        days = ctx["days_left"]
+        if days == 0:
+            return _("Bids for “%(title)s” close today") % {"title": ctx["rfp"].title}
+        return ngettext(
+            "Bids for “%(title)s” close in %(days)d day",
+            "Bids for “%(title)s” close in %(days)d days",
+            days,
+        ) % {"title": ctx["rfp"].title, "days": days}
+    if due.kind == Kind.RENEWAL_GATE_OUTCOME:
+        values = {"reference": ctx["contract"].reference, "vendor": ctx["vendor"].name}
+        if ctx["result"].passed:
+            return _("%(reference)s (%(vendor)s) is due for renewal: the renewal gate passes") % (
+                values
+            )
+        return _("%(reference)s (%(vendor)s) is due for renewal: the renewal gate would refuse") % (
+            values
+        )
+    if due.kind == Kind.RENEWAL_AUDIT_REQUEST:
+        return _("%(reference)s: an ISO 14001 audit is needed before renewal") % {
+            "reference": ctx["contract"].reference
+        }
     if due.kind in CERTIFICATE_KINDS:
         return _("Your %(kind)s certificate expires on %(date)s") % {
             "kind": due.target.get_kind_display(),
@@ -221,33 +497,42 @@ def _messages(due: _Due, connection) -> list[EmailMultiAlternatives]:
     for language, emails in sorted(due.by_language.items()):
         with translation.override(language):
             context = {**due.context, "kind": due.kind}
+            template = TEMPLATES.get(due.kind, "emails/reminder_notice")
             message = EmailMultiAlternatives(
                 subject=_subject(due),
-                body=render_to_string("emails/reminder_notice.txt", context),
+                body=render_to_string(f"{template}.txt", context),
                 to=emails,
                 connection=connection,
             )
-            message.attach_alternative(
-                render_to_string("emails/reminder_notice.html", context), "text/html"
-            )
+            message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
         messages.append(message)
     return messages
 
 
 def _claim(batch: list[_Due], token: str) -> dict[tuple, ReminderLog]:
-    """Take the rows of this batch that no one else holds; return them by (kind, window, id)."""
+    """Take the rows of this batch that no one else holds; return them by (kind, window, id).
+
+    A row is taken in one of three ways, each a compare-and-set so that of two sweeps exactly one
+    wins: inserted (the unique key, conflicts ignored), retried (failed → pending), or taken over
+    (pending, but claimed longer ago than ``REMINDER_CLAIM_TIMEOUT_SECONDS``: the sweep holding it
+    died; the update's condition on the old ``claimed_at`` fails for the slower of two sweeps).
+    Every claim sets ``claimed_at`` and counts an attempt, so a reminder whose sending kills the
+    worker each time stops after ``REMINDER_MAX_ATTEMPTS``.
+    """
     if not batch:
         return {}
     cap = settings.REMINDER_MAX_ATTEMPTS
+    now = timezone.now()
+    stale_before = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     content_type = ContentType.objects.get_for_model(batch[0].target)
     ids = {due.target.pk for due in batch}
     existing = {
         (log.kind, log.window, log.target_id): log
         for log in ReminderLog.objects.filter(target_type=content_type, target_id__in=ids).only(
-            "pk", "kind", "window", "target_id", "status", "attempts"
+            "pk", "kind", "window", "target_id", "status", "attempts", "claimed_at"
         )
     }
-    fresh, retry = [], []
+    fresh, retry, stale = [], [], []
     for due in batch:
         log = existing.get((due.kind, due.window, due.target.pk))
         if log is None:
@@ -261,37 +546,75 @@ def _claim(batch: list[_Due], token: str) -> dict[tuple, ReminderLog]:
                     status=ReminderLog.Status.PENDING,
                     attempts=1,
                     claim=token,
+                    claimed_at=now,
                 )
             )
-        elif log.status == ReminderLog.Status.FAILED and log.attempts < cap:
+        elif log.attempts >= cap:
+            continue
+        elif log.status == ReminderLog.Status.FAILED:
             retry.append(log.pk)
+        elif log.status == ReminderLog.Status.PENDING and (
+            log.claimed_at is None or log.claimed_at < stale_before
+        ):
+            stale.append(log.pk)
     if fresh:
         ReminderLog.objects.bulk_create(fresh, ignore_conflicts=True)
+    taken = {"claim": token, "claimed_at": now, "attempts": F("attempts") + 1}
     if retry:
-        # The status condition makes the retry a compare-and-set: of two sweeps, one wins.
         ReminderLog.objects.filter(
             pk__in=retry, status=ReminderLog.Status.FAILED, attempts__lt=cap
-        ).update(status=ReminderLog.Status.PENDING, claim=token, attempts=F("attempts") + 1)
-    if not fresh and not retry:
+        ).update(status=ReminderLog.Status.PENDING, **taken)
+    if stale:
+        # Rows from before claims were timed (no claimed_at) count as stale too.
+        ReminderLog.objects.filter(
+            Q(claimed_at__lt=stale_before) | Q(claimed_at__isnull=True),
+            pk__in=stale,
+            status=ReminderLog.Status.PENDING,
+            attempts__lt=cap,
+        ).update(**taken)
+    if not (fresh or retry or stale):
         return {}
     return {
         (log.kind, log.window, log.target_id): log
-        for log in ReminderLog.objects.filter(claim=token, status=ReminderLog.Status.PENDING)
+        for log in ReminderLog.objects.filter(
+            claim=token, status=ReminderLog.Status.PENDING, target_type=content_type
+        )
     }
 
 
-def _send_batch(batch: list[_Due], token: str, result: SweepResult) -> None:
+def _send_batch(batch: list[_Due], token: str, result: SweepResult) -> list[_Due]:
+    """Claim, send and record one batch; return the reminders this sweep sent.
+
+    Each reminder is marked sent right after the mail backend accepted it, by a single-row update
+    conditional on this sweep's claim: the only window in which a killed worker causes a repeat
+    is that one update. Its messages carry a Message-ID derived from the log row, so a repeat is
+    the same message to the recipient's mail system.
+    """
+    from django.db import connection as db_connection
+
+    from operations.services import message_id_for
+
     claimed = _claim([due for due in batch if due.by_language], token)
     if not claimed:
-        return
-    sent_ids, failed = [], []
+        return []
+    failed, sent = [], []
     connection = get_connection()
+    Status = ReminderLog.Status
+    table = ReminderLog._meta.db_table
+    mark_sent = (
+        f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '' "  # noqa: S608 - names from the model
+        "WHERE id = %s AND claim = %s AND status = %s"
+    )
+    cursor = db_connection.cursor()
     for due in batch:
         log = claimed.get((due.kind, due.window, due.target.pk))
         if log is None:
             continue
         try:
-            connection.send_messages(_messages(due, connection))
+            messages = _messages(due, connection)
+            for n, message in enumerate(messages):
+                message.extra_headers["Message-ID"] = message_id_for(f"reminder:{log.pk}:{n}")
+            connection.send_messages(messages)
         except Exception as exc:
             # Any failure of the mail backend is recorded on the row and retried by a later
             # sweep; one bad address or a flaky server must not stop the rest of the batch.
@@ -302,14 +625,15 @@ def _send_batch(batch: list[_Due], token: str, result: SweepResult) -> None:
             failed.append(log)
             result.failed[due.kind] += 1
         else:
-            sent_ids.append(log.pk)
+            # One prepared single-row update per send (the ORM would rebuild the same statement
+            # each time, which cost more than the update): WHERE pk AND claim AND pending.
+            cursor.execute(mark_sent, [Status.SENT, timezone.now(), log.pk, token, Status.PENDING])
+            sent.append(due)
             result.sent[due.kind] += 1
-    if sent_ids:
-        ReminderLog.objects.filter(pk__in=sent_ids).update(
-            status=ReminderLog.Status.SENT, sent_at=timezone.now(), last_error=""
-        )
+    cursor.close()
     if failed:
         ReminderLog.objects.bulk_update(failed, ["status", "last_error", "recipients"])
+    return sent
 
 
 def _batches(queryset: QuerySet, size: int = BATCH_SIZE) -> Iterator[list]:
@@ -341,4 +665,23 @@ def reminder_sweep(
             for batch in _batches(selectors.certifications_due(today=today)):
                 due = [d for cert in batch for d in _certificate_reminders(cert, today)]
                 _send_batch(due, token, result)
+        if "iso14001" in families:
+            candidates = selectors.iso14001_certificates_for_surveillance(today=today)
+            for batch in _batches(candidates):
+                due = [d for c in batch for d in _iso14001_surveillance_reminders(c, today)]
+                _send_batch(due, token, result)
+        if "kpi" in families:
+            for batch in _batches(selectors.kpi_periods_due(today=today)):
+                due = [d for period in batch for d in _kpi_reminders(period, today)]
+                _send_batch(due, token, result)
+        if "rfp" in families:
+            for batch in _batches(selectors.rfps_closing(today=today), size=50):
+                due = [d for rfp in batch for d in _rfp_reminders(rfp, today)]
+                _send_batch(due, token, result)
+        if "renewal" in families:
+            for batch in _batches(selectors.contracts_in_notice(today=today)):
+                entered = _renewal_batch(batch, today, system)
+                due = [d for c, res, start in entered for d in _renewal_reminders(c, res, start)]
+                sent = _send_batch(due, token, result)
+                _renewal_audit_requests_record(sent, system)
     return result

@@ -1,32 +1,38 @@
 """Reminder tasks: thin wrappers around the sweep, which is idempotent and so safe to redeliver."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
-from django.db import OperationalError
 
+from assurance.history import acting_as_system
+from config.celery import task_options
+from contracts.services import contract_renewal_checks_run
 from reminders.services import reminder_sweep
 
-RETRY = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "soft_time_limit": 15 * 60,
-    "time_limit": 20 * 60,
-    "autoretry_for": (OperationalError, SMTPException),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+RETRY = task_options(soft_time_limit=15 * 60, time_limit=20 * 60)
 
 
 @shared_task(**RETRY)
 def reminder_sweep_task() -> dict:
-    """Hourly: disclosure request reminders (and certificates, so none waits a day on a miss)."""
+    """Hourly: every reminder family (disclosure requests, certificates, ISO 14001 surveillance,
+    KPI reports, RFP deadlines, contract renewals), so none waits a day on a missed daily run."""
     return reminder_sweep().as_dict()
 
 
 @shared_task(**RETRY)
 def certificate_expiry_task() -> dict:
-    """Daily: certificate expiry reminders only."""
-    return reminder_sweep(families=["certificate"]).as_dict()
+    """Daily: certificate expiry and ISO 14001 surveillance reminders."""
+    return reminder_sweep(families=["certificate", "iso14001"]).as_dict()
+
+
+@shared_task(**RETRY)
+def renewal_check_task() -> dict:
+    """Daily: contracts entering their renewal notice period.
+
+    The renewal reminders run first: they move each contract to renewal due, run the renewal gate,
+    tell the owner its outcome and, when it would refuse, ask the vendor for an ISO 14001 audit
+    (recording the request). Then the contracts app's own daily check expires contracts past their
+    end date; it finds the audit requests already recorded and does not ask the owner again.
+    """
+    result = reminder_sweep(families=["renewal"]).as_dict()
+    with acting_as_system("daily contract renewal checks") as system:
+        result["contracts"] = contract_renewal_checks_run(actor=system)
+    return result

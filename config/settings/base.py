@@ -8,6 +8,7 @@ file-system broker under ``var/``) let the demo run with no server installed.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("TENDERLEAF_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -38,6 +39,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
     "assurance",
     "vendors",
     "procurement",
@@ -51,11 +57,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files need no policy; every page and API answer gets one.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The second factor (issue 9): django-otp marks verified sessions; ours end idle or old
+    # sessions and keep unverified staff on the code step.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecurityContextMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "assurance.middleware.RequestIdMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -87,10 +101,18 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server, the worker and beat use the file at the same time.
+    # WAL lets the web server, the worker and beat use the file at the same time. In WAL mode
+    # synchronous=NORMAL is SQLite's recommended setting: a commit survives a killed process
+    # (what the reminder sweep and the outbox rely on) and the file is never corrupted; only a
+    # power cut may lose the last commits. FULL would fsync every commit, which made the sweep's
+    # one-update-per-send record ~7 ms a reminder.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -201,14 +223,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.rfp_deadline_sweep",
         "schedule": 300.0,
     },
+    # Renewal reminders (gate outcome, audit request) first, then the contracts app's own check.
     "contract-renewal-checks": {
-        "task": "contracts.tasks.contract_renewal_checks",
+        "task": "reminders.tasks.renewal_check_task",
         "schedule": 24 * 60 * 60.0,
     },
 }
 CELERY_TIMEZONE = TIME_ZONE
 # Keep retrying the broker at worker start (Redis may come up after the worker), as Celery 5 did.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message redelivered more often than this (its worker died each time) is dropped and recorded
+# as a task failure instead of killing workers for ever (config/celery.py, TenderleafTask).
+CELERY_TASK_MAX_REDELIVERIES = env.int("CELERY_TASK_MAX_REDELIVERIES", default=3)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -223,7 +249,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.TenderleafAutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -261,7 +287,44 @@ KPI_REPORT_DUE_DAYS = env.int("KPI_REPORT_DUE_DAYS", default=30)
 REMINDER_DISCLOSURE_DAYS_AFTER_SENT = [7, 14]
 REMINDER_DISCLOSURE_DAYS_BEFORE_DUE = 3
 REMINDER_CERTIFICATE_DAYS_BEFORE_EXPIRY = [90, 30, 7]
+# A valid ISO 14001 certificate whose last audit (its issue, or a later audit of the vendor) is
+# older than this is "surveillance overdue": ISO/IEC 17021-1 asks for a surveillance audit yearly.
+REMINDER_ISO14001_SURVEILLANCE_MONTHS = env.int("REMINDER_ISO14001_SURVEILLANCE_MONTHS", default=12)
+# KPI reports: a reminder this many days before the due date, one on it, escalation the day after.
+REMINDER_KPI_DAYS_BEFORE_DUE = env.int("REMINDER_KPI_DAYS_BEFORE_DUE", default=7)
+# Invited vendors without a submitted bid: reminders this many days before the RFP deadline.
+REMINDER_RFP_DAYS_BEFORE_DEADLINE = env.list(
+    "REMINDER_RFP_DAYS_BEFORE_DEADLINE", cast=int, default=[3, 1]
+)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+# A pending reminder claimed longer ago than this belongs to a sweep whose worker died; a later
+# sweep takes it over (see reminders/services.py for the exact guarantee).
+REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", default=900)
+
+# Transactional outbox (operations): how long a claimed message is left to its consumer, how long
+# a published message may wait for one before the sweeper publishes it again, and how many sends
+# are tried before the message is marked failed on the attention dashboard.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
+OUTBOX_REPUBLISH_SECONDS = env.int("OUTBOX_REPUBLISH_SECONDS", default=900)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# Send outbox emails in the committing process (falling back to the broker when that fails)
+# instead of handing them to a worker: for tests and single-process set-ups without a worker.
+OUTBOX_DELIVER_INLINE = env.bool("OUTBOX_DELIVER_INLINE", default=False)
+
+# Reconciliation (issue 7): an accepted disclosure's Scope 1+2 intensity is flagged outside
+# LOW..HIGH times the spend-based estimate of its sector; vendors whose yearly spend (USD) is
+# above the threshold need a contract; ledger and asset-inventory hardware quantities may differ
+# by the larger of the units and the percentage; a dismissed flag reopens when its figure moves
+# by more than the material-change percentage.
+RECONCILIATION_INTENSITY_LOW = env.str("RECONCILIATION_INTENSITY_LOW", default="0.2")
+RECONCILIATION_INTENSITY_HIGH = env.str("RECONCILIATION_INTENSITY_HIGH", default="5")
+RECONCILIATION_SPEND_THRESHOLD = env.str("RECONCILIATION_SPEND_THRESHOLD", default="100000")
+RECONCILIATION_ASSET_TOLERANCE_UNITS = env.int("RECONCILIATION_ASSET_TOLERANCE_UNITS", default=0)
+RECONCILIATION_ASSET_TOLERANCE_PCT = env.str("RECONCILIATION_ASSET_TOLERANCE_PCT", default="5")
+RECONCILIATION_MATERIAL_CHANGE_PCT = env.str("RECONCILIATION_MATERIAL_CHANGE_PCT", default="10")
+# IT asset inventory files (CSV): largest file and most rows accepted, by the admin and the command.
+ASSET_IMPORT_MAX_BYTES = env.int("ASSET_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+ASSET_IMPORT_MAX_ROWS = env.int("ASSET_IMPORT_MAX_ROWS", default=100_000)
 
 # Vendor invitations: a one-time link that expires.
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
@@ -271,14 +334,74 @@ SYSTEM_USERNAME = "tenderleaf-system"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# Sessions also end after this long without a request (staff sooner: their sessions reach every
+# vendor's data) and, whatever the activity, this long after sign-in (accounts.middleware).
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 60 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
+# Staff confirm a one-time code after their password (accounts); this many wrong codes in a row
+# sign them out.
+MFA_MAX_FAILURES = env.int("MFA_MAX_FAILURES", default=5)
+OTP_TOTP_ISSUER = "Tenderleaf"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Content Security Policy (django-csp): only our own origin, no inline script or style. The few
+# inline blocks that must stay carry the per-request nonce (``request.csp_nonce``), which is added
+# to the header only on responses that used it. CSP_REPORT_ONLY=true sends the same policy as
+# Content-Security-Policy-Report-Only, to watch what it would block before enforcing it;
+# CSP_REPORT_URI names where browsers send their violation reports.
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, NONCE],
+    # data: for the small SVG icons that Django's admin and Swagger UI embed in their CSS.
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "frame-ancestors": [NONE],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _CSP_DIRECTIVES["report-uri"] = env.str("CSP_REPORT_URI")
+# Not a setting named CSP_REPORT_ONLY: django-csp 4 refuses its 3.x settings of that name.
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
+# Security events (failed sign-ins, lock-outs, MFA failures, 404s on another vendor's objects,
+# refused uploads) are JSON lines on stdout, and also in SECURITY_LOG_FILE when it is set.
+SECURITY_LOG_FILE = env.str("SECURITY_LOG_FILE", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "accounts.security.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "tenderleaf.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+if SECURITY_LOG_FILE:
+    LOGGING["handlers"]["security_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "formatter": "json",
+        "filename": SECURITY_LOG_FILE,
+    }
+    LOGGING["loggers"]["tenderleaf.security"]["handlers"].append("security_file")

@@ -154,7 +154,10 @@ def test_email_in_contact_language_with_link_to_the_request_page(request_sent, s
 
 
 def test_certificate_reminders_at_90_30_and_7_days(vendor):
-    cert = CertificationFactory(vendor=vendor, expiry_date=datetime.date(2026, 12, 31))
+    # Issued (audited) this year, so no surveillance reminder falls due before it expires.
+    cert = CertificationFactory(
+        vendor=vendor, issue_date=datetime.date(2026, 1, 5), expiry_date=datetime.date(2026, 12, 31)
+    )
     reminder_days = {
         datetime.date(2026, 10, 2): 90,
         datetime.date(2026, 12, 1): 30,
@@ -174,7 +177,9 @@ def test_certificate_reminders_at_90_30_and_7_days(vendor):
 
 
 def test_first_sweep_late_sends_only_the_nearest_certificate_reminder(vendor):
-    CertificationFactory(vendor=vendor, expiry_date=datetime.date(2026, 12, 31))
+    CertificationFactory(
+        vendor=vendor, issue_date=datetime.date(2026, 1, 5), expiry_date=datetime.date(2026, 12, 31)
+    )
     sent = _sweep_twice_on(datetime.date(2026, 12, 10))
     assert len(sent) == 2
     assert ReminderLog.objects.get().kind == "certificate_30"

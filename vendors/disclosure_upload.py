@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from decimal import Decimal
 
 from assurance import uploads
 from assurance.uploads import UploadRefused, csv_safe
+from scope3.importers.spend import ISO_4217
 from vendors.models import EmissionsDisclosure
 
 # Template column order: the form's order, which is the model's.
@@ -217,31 +219,10 @@ def _date(text: str) -> datetime.date:
 
 
 def _currency(text: str) -> str:
-    from scope3.importers.spend import ISO_4217
-
     code = text.upper()
     if not _CURRENCY.fullmatch(text) or code not in ISO_4217:
         raise ValueError("is not an active ISO 4217 currency code (e.g. USD, EUR)")
     return code
-
-
-def _convert(column: str, text: str):
-    if column in DECIMAL_COLUMNS:
-        return _decimal(text, column)
-    if column in ("period_start", "period_end"):
-        return _date(text)
-    if column == "revenue_currency":
-        return _currency(text)
-    if column in CHOICE_COLUMNS:
-        value = CHOICE_COLUMNS[column].get(text.casefold())
-        if value is None:
-            allowed = sorted(set(CHOICE_COLUMNS[column].values()))
-            raise ValueError("is not one of " + ", ".join(allowed))
-        return value
-    limit = TEXT_LIMITS[column]
-    if len(text) > limit:
-        raise ValueError(f"is longer than {limit} characters ({len(text)})")
-    return text
 
 
 _EMPTY = {
@@ -256,43 +237,218 @@ _EMPTY = {
 }
 
 
+@functools.cache
+def _decimal_pattern(column: str):
+    """``fullmatch`` of a pattern admitting exactly what :func:`_decimal` admits for ``column``:
+    plain notation, at most the column's digits before the point and its decimal places after
+    it, leading and trailing zeros aside."""
+    integer_digits, places = DECIMAL_COLUMNS[column]
+    return re.compile(
+        rf"[+-]?(?=\.?\d)0*\d{{0,{integer_digits}}}(?:\.\d{{0,{places}}}0*)?"
+    ).fullmatch
+
+
+def _decimal_fast(column: str):
+    """A converter for ``column`` checking form and size with one precompiled pattern; what it
+    refuses goes to :func:`_decimal` for the precise reason."""
+    accepted = _decimal_pattern(column)
+
+    def convert(text: str) -> Decimal:
+        if accepted(text) is not None:
+            return Decimal(text)
+        return _decimal(text, column)
+
+    return convert
+
+
+def _date_cached():
+    """A date converter remembering the texts it has seen: a file repeats a few periods."""
+    seen: dict[str, datetime.date] = {}
+
+    def convert(text: str) -> datetime.date:
+        value = seen.get(text)
+        if value is None:
+            value = _date(text)
+            if len(seen) < 1024:
+                seen[text] = value
+        return value
+
+    return convert
+
+
+def _choice(column: str):
+    accepted = CHOICE_COLUMNS[column]
+    allowed = "is not one of " + ", ".join(sorted(set(accepted.values())))
+
+    def convert(text: str) -> str:
+        value = accepted.get(text.casefold())
+        if value is None:
+            raise ValueError(allowed)
+        return value
+
+    return convert
+
+
+def _text(column: str):
+    limit = TEXT_LIMITS[column]
+
+    def convert(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"is longer than {limit} characters ({len(text)})")
+        return text
+
+    return convert
+
+
+def _converter(column: str):
+    if column in DECIMAL_COLUMNS:
+        return _decimal_fast(column)
+    if column in ("period_start", "period_end"):
+        return _date_cached()
+    if column == "revenue_currency":
+        return _currency
+    if column in CHOICE_COLUMNS:
+        return _choice(column)
+    return _text(column)
+
+
+def _decimal_cell(column: str, required: bool):
+    """The cell function of a decimal column, its pattern inlined: most cells are numbers."""
+    accepted = _decimal_pattern(column)
+
+    def cell(raw: str):
+        text = raw.strip()
+        if text:
+            if accepted(text) is not None:
+                return Decimal(text)
+            raise ValueError
+        if required:
+            raise ValueError
+        return None
+
+    return cell
+
+
+def _cell(column: str, convert, strip: bool, required: bool, empty):
+    """One cell's value from its text; ValueError for any rule broken (without saying which)."""
+    if column in DECIMAL_COLUMNS:
+        return _decimal_cell(column, required)
+    if not strip:
+
+        def cell(raw: str):
+            if raw.strip():
+                return convert(raw)
+            return empty
+
+    elif required:
+
+        def cell(raw: str):
+            text = raw.strip()
+            if text:
+                return convert(text)
+            raise ValueError
+
+    else:
+
+        def cell(raw: str):
+            text = raw.strip()
+            if text:
+                return convert(text)
+            return empty
+
+    return cell
+
+
+class RowParser:
+    """:func:`row_parse` for one header, with the per-column decisions taken once.
+
+    A bulk upload parses thousands of rows against the same header: which cell feeds which
+    column, how it is converted, whether it is required and what an empty cell stores are
+    decided here, so that a row costs one pass over its cells.
+    """
+
+    def __init__(self, header: Header):
+        self.header = header
+        self.plan = tuple(
+            (
+                column,
+                position,
+                column != "methodology_notes",
+                column in REQUIRED,
+                _EMPTY.get(column),
+                _converter(column),
+            )
+            for column, position in zip(COLUMNS, header.positions, strict=True)
+        )
+        # The common case, a row as wide as the header whose every cell is right, takes one
+        # comprehension; the first problem sends the row to the full pass, which finds them all.
+        self.present = tuple(
+            (column, position, _cell(column, convert, strip, required, empty))
+            for column, position, strip, required, empty, convert in self.plan
+            if position is not None
+        )
+        self.absent = {
+            column: empty for column, position, _s, _r, empty, _c in self.plan if position is None
+        }
+
+    def __call__(self, row_number: int, cells: list, errors: list[RowError]):
+        """One row's field values (a dict), or None if any cell broke a rule (see row_parse)."""
+        if len(cells) == self.header.width:
+            try:
+                values = {column: cell(cells[position]) for column, position, cell in self.present}
+            except (ValueError, AttributeError):
+                pass  # a rule broken, or a cell that is not text: the full pass says which
+            else:
+                if self.absent:
+                    values.update(self.absent)
+                return values
+        return self.check(row_number, cells, errors)
+
+    def check(self, row_number: int, cells: list, errors: list[RowError]):
+        """Every cell of the row, every broken rule appended to ``errors``."""
+        width = len(cells)
+        header_width = self.header.width
+        if width > header_width and any(str(cell).strip() for cell in cells[header_width:]):
+            errors.append(
+                RowError(
+                    row_number,
+                    "*",
+                    f"{width} cells",
+                    f"the row has {width} cells but the header has {header_width}",
+                )
+            )
+            return None
+        values: dict = {}
+        ok = True
+        for column, position, strip, required, empty, convert in self.plan:
+            raw = cells[position] if position is not None and position < width else ""
+            if raw.__class__ is not str:
+                raw = "" if raw is None else str(raw)
+            text = raw.strip() if strip else raw
+            if not text or (not strip and not text.strip()):
+                if required:
+                    errors.append(RowError(row_number, column, "", "is required"))
+                    ok = False
+                else:
+                    values[column] = empty
+                continue
+            try:
+                values[column] = convert(text)
+            except ValueError as exc:
+                ok = False
+                errors.append(RowError(row_number, column, shown(raw), str(exc)))
+        return values if ok else None
+
+
 def row_parse(row_number: int, cells: list, header: Header, errors: list[RowError]):
     """One row's field values (a dict), or None if any cell broke a rule.
 
     Every broken rule is appended to ``errors``. Text is kept as written apart from surrounding
     whitespace (a formula-like cell such as ``=HYPERLINK(...)`` is data, stored as text and
-    escaped on export). Never raises for any list of strings.
+    escaped on export). Never raises for any list of strings. To parse many rows, make one
+    :class:`RowParser` for their header and call it instead.
     """
-    width = len(cells)
-    if width > header.width and any(str(cell).strip() for cell in cells[header.width :]):
-        errors.append(
-            RowError(
-                row_number,
-                "*",
-                f"{width} cells",
-                f"the row has {width} cells but the header has {header.width}",
-            )
-        )
-        return None
-    values: dict = {}
-    ok = True
-    for column, position in zip(COLUMNS, header.positions, strict=True):
-        raw = cells[position] if position is not None and position < width else ""
-        raw = "" if raw is None else str(raw)
-        text = raw if column == "methodology_notes" else raw.strip()
-        if not text.strip():
-            if column in REQUIRED:
-                errors.append(RowError(row_number, column, "", "is required"))
-                ok = False
-            else:
-                values[column] = _EMPTY[column]
-            continue
-        try:
-            values[column] = _convert(column, text)
-        except ValueError as exc:
-            ok = False
-            errors.append(RowError(row_number, column, shown(raw), str(exc)))
-    return values if ok else None
+    return RowParser(header)(row_number, cells, errors)
 
 
 # --- readers -----------------------------------------------------------------------------------
@@ -427,12 +583,12 @@ def file_parse(binary, *, max_rows: int | None = None) -> ParseOutcome:
     outcome = ParseOutcome()
     try:
         rows = file_rows(binary)
-        header = next(rows)
+        parse = RowParser(next(rows))
         for row_number, cells in rows:
             if max_rows is not None and len(outcome.rows) + 1 > max_rows:
                 outcome.file_error = f"more than {max_rows} rows"
                 break
-            values = row_parse(row_number, cells, header, outcome.errors)
+            values = parse(row_number, cells, outcome.errors)
             if values is not None:
                 outcome.rows.append((row_number, values))
     except UploadRefused as exc:

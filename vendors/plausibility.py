@@ -87,6 +87,37 @@ class DisclosureFacts:
     previous: PreviousDisclosure | None = None
 
 
+# The facts a disclosure's own values give; the others come from the database.
+VALUE_FIELDS = (
+    "period_start",
+    "period_end",
+    "scope1_tco2e",
+    "scope2_location_tco2e",
+    "scope2_market_tco2e",
+    "scope3_upstream_tco2e",
+    "revenue",
+    "revenue_currency",
+    "allocated_to_us_tco2e",
+    "allocation_method",
+    "allocation_uncertainty_pct",
+)
+
+
+def facts_with(base: DisclosureFacts, values: dict) -> DisclosureFacts:
+    """``dataclasses.replace(base, **{name: values[name] for name in VALUE_FIELDS})``, fast.
+
+    A bulk upload checks thousands of rows against the same database-backed facts; ``replace``
+    walks every field in Python for each of them. The values are taken as they are (the upload's
+    parser has already typed them), and the result is as frozen as ``base``.
+    """
+    facts = object.__new__(DisclosureFacts)
+    state = facts.__dict__
+    state.update(base.__dict__)
+    for name in VALUE_FIELDS:
+        state[name] = values[name]
+    return facts
+
+
 @dataclass
 class PlausibilityResult:
     errors: dict[str, list[str]] = field(default_factory=dict)

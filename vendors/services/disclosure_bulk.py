@@ -1,32 +1,32 @@
 """Bulk upload of emissions disclosures from the CSV/XLSX template (issue 3 item 4).
 
-One upload is two passes and one transaction:
+One upload is one pass over the file inside one transaction: each row is read
+(``vendors.disclosure_upload``), its form checked, then its plausibility with the rules of
+``vendors.plausibility`` (the same rules as ``disclosure_check``, with their database inputs loaded
+once per currency, year and request rather than once per row), and the rows that pass are written
+as drafts in chunks as the file is read, so a large file never sits in memory. Every row is
+checked even after an error, so that the report names every problem; once a row has an error no
+further row is written, and at the end any error rolls the whole transaction back: all rows are
+stored or none.
 
-1. validate: stream the file row by row (``vendors.disclosure_upload``), check each row's form and
-   then its plausibility with the rules of ``vendors.plausibility`` (the same rules as
-   ``disclosure_check``, with their database inputs loaded once per currency, year and request
-   rather than once per row), and spool the rows to store into a temporary file; only the errors
-   (capped) stay in memory, so a large file does not grow memory;
-2. store: if no row has an error, in one transaction, create the drafts (and update the vendor's
-   own drafts for the same entity and period), with history attributed to the uploader and one
-   audit event for the upload. Any error stores nothing.
-
-Uploaded rows become *drafts*, with the plausibility warnings found stored on them but not
-confirmed: the vendor reviews each draft in the portal, confirms its warnings and submits it.
+Stored rows get their history records (type "+", the uploader, the reason) from one
+``INSERT ... SELECT`` over the rows just written, and the upload one audit event listing the ids
+of the drafts it created. Uploaded rows become *drafts*, with the plausibility warnings found
+stored on them but not confirmed: the vendor reviews each draft in the portal, confirms its
+warnings and submits it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
-import pickle
-import tempfile
+import json
+import operator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assurance.history import acting_as
@@ -37,7 +37,7 @@ from assurance.uploads import UploadRefused, spool_limited
 from vendors import disclosure_upload
 from vendors.disclosure_upload import RowError
 from vendors.models import DisclosureRequest, EmissionsDisclosure, Vendor
-from vendors.plausibility import disclosure_plausibility
+from vendors.plausibility import DisclosureFacts, disclosure_plausibility, facts_with
 from vendors.services.disclosures import (
     LIVE_REQUEST_STATUSES,
     disclosure_facts,
@@ -52,19 +52,6 @@ STORE_CHUNK_ROWS = 1000
 REASON = "bulk disclosure upload"
 
 Status = EmissionsDisclosure.Status
-_FACT_FIELDS = (
-    "period_start",
-    "period_end",
-    "scope1_tco2e",
-    "scope2_location_tco2e",
-    "scope2_market_tco2e",
-    "scope3_upstream_tco2e",
-    "revenue",
-    "revenue_currency",
-    "allocated_to_us_tco2e",
-    "allocation_method",
-    "allocation_uncertainty_pct",
-)
 
 
 @dataclass
@@ -126,28 +113,26 @@ def disclosure_bulk_upload(*, actor, vendor: Vendor, uploaded_file) -> BulkResul
     except UploadRefused as exc:
         result.file_error = exc.message
         return result
-    with spool, tempfile.TemporaryFile(prefix="tenderleaf-disclosures-") as pending:
+    with spool:
+        sha256 = _sha256(spool)
         try:
-            _validate(vendor, spool, result, pending)
+            with transaction.atomic(), acting_as(actor, REASON):
+                _upload(actor, vendor, spool, result, sha256)
+        except _NothingStored:
+            pass
         except UploadRefused as exc:
             result.file_error = exc.message
-        if result.file_error or result.error_count:
-            result.warnings, result.warning_count = [], 0
-            return result
-        if result.rows == 0:
-            result.file_error = (
-                "The file has a header but no data rows: add one row per reporting entity and "
-                "period."
-            )
-            return result
-        pending.seek(0)
-        try:
-            _store(actor, vendor, pending, result, _sha256(spool))
         except ValidationError as exc:
-            # A draft was submitted between validation and storing: nothing was stored.
-            result.created = result.updated = 0
+            # A draft was submitted while the file was being stored.
             result.file_error = "Nothing was stored: " + " ".join(exc.messages)
+    if not result.stored:
+        result.created = result.updated = 0
+        result.warnings, result.warning_count = [], 0
     return result
+
+
+class _NothingStored(Exception):
+    """Raised inside the upload's transaction to roll back every row it wrote."""
 
 
 def _sha256(spool) -> str:
@@ -155,14 +140,11 @@ def _sha256(spool) -> str:
     digest = hashlib.sha256()
     for chunk in iter(lambda: spool.read(1024 * 1024), b""):
         digest.update(chunk)
+    spool.seek(0)
     return digest.hexdigest()
 
 
-# --- pass 1: validate and spool ----------------------------------------------------------------
-
-
-def _validate(vendor: Vendor, spool, result: BulkResult, pending) -> None:
-    max_rows = disclosure_upload_max_rows()
+def _upload(actor, vendor: Vendor, spool, result: BulkResult, sha256: str) -> None:
     requests = {
         request.reporting_year: request
         for request in DisclosureRequest.objects.filter(
@@ -179,24 +161,50 @@ def _validate(vendor: Vendor, spool, result: BulkResult, pending) -> None:
         existing[(disclosure.reporting_entity, disclosure.period_start, disclosure.period_end)] = (
             disclosure
         )
+    drafts = _DraftWriter(actor, vendor)
     rows = disclosure_upload.file_rows(spool)
     try:
-        _rows_check(vendor, rows, result, pending, max_rows, requests, existing)
+        _rows_check(actor, vendor, rows, result, requests, existing, drafts)
     finally:
         rows.close()
+    if result.error_count:
+        raise _NothingStored
+    if result.rows == 0:
+        result.file_error = (
+            "The file has a header but no data rows: add one row per reporting entity and period."
+        )
+        raise _NothingStored
+    created_ids = drafts.finish()
+    result.created = len(created_ids)
+    for request in DisclosureRequest.objects.filter(pk__in=drafts.requests):
+        # Touching the request stops the reminders, as a draft saved in the portal does.
+        request.vendor_touched_at = drafts.now
+        request.save(update_fields=["vendor_touched_at"])
+    audit_event_record(
+        actor=actor,
+        verb=AuditEvent.Verb.UPLOADED,
+        vendor=vendor,
+        reason=REASON,
+        details={
+            "kind": "emissions disclosures",
+            "original_name": result.original_name,
+            "sha256": sha256,
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "warnings": result.warning_count,
+            "created_ids": created_ids,
+        },
+    )
 
 
-def _rows_check(vendor, rows, result: BulkResult, pending, max_rows, requests, existing) -> None:
-    facts_cache: dict[tuple, object] = {}
+def _rows_check(actor, vendor, rows, result: BulkResult, requests, existing, drafts) -> None:
+    max_rows = disclosure_upload_max_rows()
+    facts_cache: dict[tuple, DisclosureFacts] = {}
     seen: dict[tuple, int] = {}
-    # One pickle per row: a shared Pickler's memo would keep every row alive until the end.
-    protocol = pickle.HIGHEST_PROTOCOL
-
-    def dump(record):
-        pickle.dump(record, pending, protocol=protocol)
-
     errors: list[RowError] = []
-    header = next(rows)
+    parse = disclosure_upload.RowParser(next(rows))
+    submitted = Status.SUBMITTED
     for row_number, cells in rows:
         result.rows += 1
         if result.rows > max_rows:
@@ -205,13 +213,15 @@ def _rows_check(vendor, rows, result: BulkResult, pending, max_rows, requests, e
                 "into several files.",
                 code="too_many_rows",
             )
-        errors.clear()
-        values = disclosure_upload.row_parse(row_number, cells, header, errors)
-        for error in errors:
-            result.error_add(error)
+        values = parse(row_number, cells, errors)
+        if errors:
+            for error in errors:
+                result.error_add(error)
+            errors.clear()
         if values is None:
             continue
-        key = (values["reporting_entity"], values["period_start"], values["period_end"])
+        period_end = values["period_end"]
+        key = (values["reporting_entity"], values["period_start"], period_end)
         if key in seen:
             result.error_add(
                 RowError(
@@ -224,21 +234,23 @@ def _rows_check(vendor, rows, result: BulkResult, pending, max_rows, requests, e
             continue
         seen[key] = row_number
         current = existing.get(key)
-        if current is not None and current.status == Status.SUBMITTED:
+        if current is not None and current.status == submitted:
             result.error_add(
                 RowError(
                     row_number,
                     "period_end",
-                    str(values["period_end"]),
+                    str(period_end),
                     "a disclosure for this reporting entity and period is submitted and awaits "
                     "review; it cannot be replaced by an upload",
                 )
             )
             continue
-        editable = current if current is not None and current.is_editable_by_vendor else None
-        request = requests.get(values["period_end"].year)
-        facts = _facts(vendor, values, request, facts_cache)
-        check = disclosure_plausibility(facts, submitting=True)
+        request = requests.get(period_end.year)
+        cache_key = (values["revenue_currency"], period_end.year, request)
+        base = facts_cache.get(cache_key)
+        if base is None:
+            base = facts_cache[cache_key] = _facts_base(vendor, values, request)
+        check = disclosure_plausibility(facts_with(base, values), submitting=True)
         if check.errors:
             for name, messages in check.errors.items():
                 value = values.get(name)
@@ -248,186 +260,26 @@ def _rows_check(vendor, rows, result: BulkResult, pending, max_rows, requests, e
                     )
             continue
         if result.error_count:
-            continue  # nothing will be stored: spooling further rows would be wasted work
+            continue  # nothing will be stored: writing further rows would be wasted work
         for warning in check.warnings:
             result.warning_add(row_number, warning["message"])
-        dump(
-            (
-                row_number,
-                values,
-                check.warnings,
-                editable.pk if editable is not None else None,
-                request.pk if request is not None else None,
-            )
-        )
+        if current is not None and current.is_editable_by_vendor:
+            _update(actor, vendor, current.pk, values, check.warnings)
+            result.updated += 1
+        else:
+            drafts.add(values, check.warnings, request)
 
 
-def _facts(vendor: Vendor, values: dict, request, cache: dict):
-    """The plausibility inputs of a row: the database-backed part (sector factor, exchange rate,
-    previous accepted disclosure, request asks) loaded once per currency, year and request, the
-    row's own values filled in."""
-    key = (values["revenue_currency"], values["period_end"].year, request.pk if request else None)
-    base = cache.get(key)
-    if base is None:
-        probe = EmissionsDisclosure(
-            vendor=vendor,
-            request=request,
-            revenue_currency=values["revenue_currency"],
-            period_end=datetime.date(values["period_end"].year, 12, 31),
-        )
-        base = cache[key] = disclosure_facts(probe, request=request)
-    return dataclasses.replace(base, **{name: values[name] for name in _FACT_FIELDS})
-
-
-# --- pass 2: store -----------------------------------------------------------------------------
-
-
-def _spooled(pending):
-    # The spool is this process's own temporary file, written by _validate: trusted data. One
-    # Unpickler per row, so that no memo keeps the rows already stored.
-    while True:
-        try:
-            yield pickle.load(pending)  # noqa: S301
-        except EOFError:
-            return
-
-
-def _store(actor, vendor: Vendor, pending, result: BulkResult, sha256: str) -> None:
-    now = timezone.now()
-    touched: set[int] = set()
-    inserts: dict = {}
-    with transaction.atomic(), acting_as(actor, REASON):
-        batch: list[dict] = []
-        for _row, values, warnings, existing_pk, request_pk in _spooled(pending):
-            if existing_pk is not None:
-                _update(actor, vendor, existing_pk, values, warnings)
-                result.updated += 1
-                continue
-            if request_pk is not None:
-                touched.add(request_pk)
-            batch.append(
-                {
-                    **values,
-                    "vendor_id": vendor.pk,
-                    "request_id": request_pk,
-                    "created_by_id": actor.pk,
-                    "created_at": now,
-                    "status": Status.DRAFT,
-                    "warnings": warnings,
-                }
-            )
-            if len(batch) >= STORE_CHUNK_ROWS:
-                result.created += _create(batch, actor, now, inserts)
-                batch = []
-        if batch:
-            result.created += _create(batch, actor, now, inserts)
-        for request in DisclosureRequest.objects.filter(pk__in=touched):
-            # Touching the request stops the reminders, as a draft saved in the portal does.
-            request.vendor_touched_at = now
-            request.save(update_fields=["vendor_touched_at"])
-        audit_event_record(
-            actor=actor,
-            verb=AuditEvent.Verb.UPLOADED,
-            vendor=vendor,
-            reason=REASON,
-            details={
-                "kind": "emissions disclosures",
-                "original_name": result.original_name,
-                "sha256": sha256,
-                "rows": result.rows,
-                "created": result.created,
-                "updated": result.updated,
-                "warnings": result.warning_count,
-            },
-        )
-
-
-class _RawInsert:
-    """``INSERT ... VALUES`` of plain rows for one model, through ``executemany``.
-
-    Django's ``bulk_create`` spends about a millisecond per row of a model this wide preparing
-    values and compiling SQL (SQLite's parameter limit makes it one statement per ~30 rows); the
-    upload writes tens of thousands of rows, so values are adapted with the backend's own
-    adapters, once per field, and sent in one statement shape. History is written the same way,
-    explicitly, so nothing skips it (see :func:`_create`).
-    """
-
-    def __init__(self, model):
-        ops = connection.ops
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        self.defaults = {f.attname: f.get_default() for f in self.fields}
-        self.adapters = [self._adapter(f, ops) for f in self.fields]
-        quote = ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
-        # Identifiers come from the model's metadata, quoted by the backend; values are parameters.
-        table = quote(model._meta.db_table)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-
-    @staticmethod
-    def _adapter(f, ops):
-        if isinstance(f, models.DecimalField):
-            return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
-        if isinstance(f, models.DateTimeField):
-            return ops.adapt_datetimefield_value
-        if isinstance(f, models.DateField):
-            return ops.adapt_datefield_value
-        if isinstance(f, models.JSONField):
-            return lambda v: ops.adapt_json_value(v, f.encoder)
-        return None
-
-    def run(self, rows: list[dict]) -> None:
-        attnames = [f.attname for f in self.fields]
-        defaults = self.defaults
-        params = []
-        for row in rows:
-            values = []
-            for name, adapt in zip(attnames, self.adapters, strict=True):
-                value = row[name] if name in row else defaults[name]
-                values.append(value if adapt is None or value is None else adapt(value))
-            params.append(values)
-        with connection.cursor() as cursor:
-            cursor.executemany(self.sql, params)
-
-
-def _create(rows: list[dict], actor, now, inserts: dict) -> int:
-    """Insert a chunk of drafts and their history records (type "+", the uploader, the reason).
-
-    The new primary keys are read back by the marker every row of this upload shares (vendor,
-    creator, the upload's timestamp), in insertion order, and checked to match the chunk.
-    """
-    if "disclosure" not in inserts:
-        inserts["disclosure"] = _RawInsert(EmissionsDisclosure)
-        inserts["history"] = _RawInsert(EmissionsDisclosure.history.model)
-    disclosures, history = inserts["disclosure"], inserts["history"]
-    disclosures.run(rows)
-    ids = list(
-        EmissionsDisclosure.objects.filter(
-            vendor_id=rows[0]["vendor_id"],
-            created_by=actor,
-            created_at=now,
-            id__gt=inserts.get("last_id", 0),
-        )
-        .order_by("id")
-        .values_list("id", flat=True)
+def _facts_base(vendor: Vendor, values: dict, request) -> DisclosureFacts:
+    """The database-backed plausibility inputs (sector factor, exchange rate, previous accepted
+    disclosure, request asks) shared by the rows of one currency, year and request."""
+    probe = EmissionsDisclosure(
+        vendor=vendor,
+        request=request,
+        revenue_currency=values["revenue_currency"],
+        period_end=datetime.date(values["period_end"].year, 12, 31),
     )
-    if len(ids) != len(rows):  # pragma: no cover - another upload at the same microsecond
-        raise ValidationError("another upload was saved at the same moment; try again")
-    inserts["last_id"] = ids[-1]
-    history.run(
-        [
-            {
-                **row,
-                "id": pk,
-                "history_date": now,
-                "history_change_reason": REASON,
-                "history_type": "+",
-                "history_user_id": actor.pk,
-            }
-            for pk, row in zip(ids, rows, strict=True)
-        ]
-    )
-    return len(rows)
+    return disclosure_facts(probe, request=request)
 
 
 def _update(actor, vendor, pk: int, values: dict, warnings: list[dict]) -> None:
@@ -438,3 +290,142 @@ def _update(actor, vendor, pk: int, values: dict, warnings: list[dict]) -> None:
     if disclosure.warnings != warnings:
         disclosure.warnings = warnings
         disclosure.save(update_fields=["warnings"])
+
+
+# --- writing new drafts ------------------------------------------------------------------------
+
+
+class _DraftWriter:
+    """Writes new drafts in chunks as the rows are checked, then their history in one statement.
+
+    Django's ``bulk_create`` spends about a millisecond per row of a model this wide preparing
+    values and compiling SQL (SQLite's parameter limit makes it one statement per ~30 rows), and
+    ``bulk_create_with_history`` would then build every history record in Python too. Here the
+    rows go to the database as they are (PostgreSQL: ``COPY``; other databases: one
+    ``executemany``), only the columns that vary from row to row are built per row, and the
+    history records are copied from the stored rows by the database itself. Nothing skips
+    history: :meth:`finish` writes it for every row written, and checks the count.
+
+    Every row of an upload shares its vendor, creator and timestamp; that marker finds the rows
+    again, and the transaction keeps another upload's rows out of sight until it commits.
+    """
+
+    def __init__(self, actor, vendor: Vendor):
+        self.actor = actor
+        self.vendor = vendor
+        self.now = timezone.now()
+        self.requests: set[int] = set()
+        self.pending: list[tuple] = []
+        self.written = 0
+        self.model = EmissionsDisclosure
+        self.table = EmissionsDisclosure._meta.db_table
+        ops = connection.ops
+        constants = {
+            "vendor_id": vendor.pk,
+            "created_by_id": actor.pk,
+            "created_at": self.now,
+            "status": Status.DRAFT.value,
+        }
+        # Row layout: the parser's columns, then the request, the warnings, then the constants
+        # and every other column at its default (all equal for every new draft).
+        varying = [*disclosure_upload.COLUMNS, "request_id", "warnings"]
+        fields = {f.attname: f for f in EmissionsDisclosure._meta.concrete_fields}
+        fixed = [name for name in fields if name != "id" and name not in varying]
+        self.attnames = varying + fixed
+        if connection.vendor == "postgresql":
+            self.fixed = tuple(constants.get(name, fields[name].get_default()) for name in fixed)
+        else:
+            # Values the database driver takes as they are, adapted once for all rows.
+            self.fixed = tuple(
+                fields[name].get_db_prep_save(
+                    constants.get(name, fields[name].get_default()), connection
+                )
+                for name in fixed
+            )
+        self.json = fields["warnings"].encoder
+        self.empty_warnings = json.dumps([], cls=self.json)
+        self.columns_of = operator.itemgetter(*disclosure_upload.COLUMNS)
+        self.quote = ops.quote_name
+        self.columns = ", ".join(self.quote(fields[name].column) for name in self.attnames)
+
+    def add(self, values: dict, warnings: list[dict], request) -> None:
+        if request is not None:
+            self.requests.add(request.pk)
+        self.pending.append(
+            (
+                *self.columns_of(values),
+                request.pk if request is not None else None,
+                json.dumps(warnings, cls=self.json) if warnings else self.empty_warnings,
+                *self.fixed,
+            )
+        )
+        if len(self.pending) >= STORE_CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Identifiers come from the model's metadata, quoted by the backend.
+                with cursor.cursor.copy(
+                    f"COPY {self.quote(self.table)} ({self.columns}) FROM STDIN"
+                ) as copy:
+                    for row in self.pending:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(self.attnames))
+                cursor.executemany(
+                    f"INSERT INTO {self.quote(self.table)} ({self.columns}) VALUES ({marks})",  # noqa: S608
+                    self.pending,
+                )
+        self.written += len(self.pending)
+        self.pending = []
+
+    def finish(self) -> list[int]:
+        """Write what is pending and the history of every draft written; their ids, in order."""
+        self.flush()
+        if not self.written:
+            return []
+        marker = EmissionsDisclosure.objects.filter(
+            vendor=self.vendor, created_by=self.actor, created_at=self.now
+        )
+        ids = list(marker.order_by("id").values_list("id", flat=True))
+        if len(ids) != self.written:  # pragma: no cover - another upload at the same microsecond
+            raise ValidationError("another upload was saved at the same moment; try again")
+        history = EmissionsDisclosure.history.model
+        source = {f.column for f in EmissionsDisclosure._meta.concrete_fields}
+        stamps = {
+            "history_date": self.now,
+            "history_change_reason": REASON,
+            "history_type": "+",
+            "history_user_id": self.actor.pk,
+        }
+        copied, stamped, params = [], [], []
+        for f in history._meta.concrete_fields:
+            if f.column in source:
+                copied.append(f.column)
+            elif not f.primary_key:
+                # An unknown history column fails here rather than being left empty.
+                stamped.append(f.column)
+                params.append(f.get_db_prep_save(stamps[f.attname], connection))
+        created_at = EmissionsDisclosure._meta.get_field("created_at")
+        quote = self.quote
+        # The history records are the stored rows as written, found again by the marker.
+        sql = (
+            f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(c) for c in copied + stamped)}) "
+            f"SELECT {', '.join(quote(c) for c in copied)}, {', '.join(['%s'] * len(stamped))} "
+            f"FROM {quote(self.table)} WHERE {quote('vendor_id')} = %s "
+            f"AND {quote('created_by_id')} = %s AND {quote('created_at')} = %s"
+        )
+        params += [
+            self.vendor.pk,
+            self.actor.pk,
+            created_at.get_db_prep_value(self.now, connection),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount != len(ids):  # pragma: no cover - the marker is checked above
+                raise ValidationError("the history of the upload could not be written")
+        return ids

@@ -272,3 +272,62 @@ def test_uploads_page_is_for_vendor_users_only(client_for, officer, member):
     page = client_for(member).get(reverse("portal:uploads"))
     assert page.status_code == 200
     assert reverse("portal:disclosure_template", args=["xlsx"]) in page.content.decode()
+
+
+# --- storing in chunks -------------------------------------------------------------------------
+
+
+def _rows(count: int, **overrides) -> list[dict]:
+    return [
+        disclosure_row(reporting_entity=f"Entity {n}", scope1_tco2e=f"{100 + n}.25", **overrides)
+        for n in range(count)
+    ]
+
+
+def test_history_records_mirror_the_stored_drafts_and_the_event_lists_their_ids(
+    bulk, member, vendor_a
+):
+    result = bulk(
+        [
+            *_rows(3, revenue="2500000", revenue_currency="usd"),
+            disclosure_row(period_start="2025-01-01", period_end="2025-06-30"),
+        ]
+    )
+
+    assert result.stored and result.created == 4
+    drafts = EmissionsDisclosure.objects.order_by("id")
+    event = AuditEvent.objects.get(verb=AuditEvent.Verb.UPLOADED, vendor=vendor_a)
+    assert event.details["created_ids"] == [d.pk for d in drafts]
+    fields = [f.attname for f in EmissionsDisclosure._meta.concrete_fields]
+    for draft in drafts:
+        record = draft.history.get()
+        assert record.history_type == "+" and record.history_user == member
+        assert record.history_change_reason == "bulk disclosure upload"
+        assert {name: getattr(record, name) for name in fields} == {
+            name: getattr(draft, name) for name in fields
+        }
+    short = drafts.get(period_end=datetime.date(2025, 6, 30))
+    assert [w["code"] for w in short.warnings] == ["period_length"]
+    assert short.history.get().warnings == short.warnings
+    assert drafts.get(reporting_entity="Entity 2").revenue == Decimal("2500000")
+
+
+def test_an_error_after_rows_were_written_stores_nothing(bulk, monkeypatch):
+    from vendors.services import disclosure_bulk
+
+    monkeypatch.setattr(disclosure_bulk, "STORE_CHUNK_ROWS", 2)
+    result = bulk([*_rows(5), disclosure_row(reporting_entity="Late", scope1_tco2e="-1")])
+
+    assert not result.stored and (result.created, result.updated, result.warning_count) == (0, 0, 0)
+    assert [(e.row, e.column) for e in result.errors] == [(7, "scope1_tco2e")]
+    assert not EmissionsDisclosure.objects.exists()
+    assert not EmissionsDisclosure.history.exists()
+    assert not AuditEvent.objects.filter(verb=AuditEvent.Verb.UPLOADED).exists()
+
+
+def test_queries_do_not_grow_with_the_rows(bulk, django_assert_max_num_queries):
+    with django_assert_max_num_queries(30):
+        assert bulk(_rows(3)).created == 3
+    EmissionsDisclosure.objects.all().delete()
+    with django_assert_max_num_queries(30):
+        assert bulk(_rows(300)).created == 300

@@ -91,6 +91,8 @@ ROLES: tuple[Role, ...] = (
             # Officers review reconciliation flags and import the asset inventory.
             Rule("reconciliation", WRITE),
             Rule("operations", READ),
+            # Marking a task failure resolved is the one change officers make there.
+            Rule("operations", frozenset({"change"}), models=frozenset({"taskfailure"})),
         ),
     ),
     Role(

@@ -4,18 +4,14 @@ from celery import shared_task
 from django.conf import settings
 
 from assurance.history import acting_as_system
+from config.celery import task_options
 
 # Rendering has its own subprocess timeout; these bound the whole task (loading, hashing, ZIP).
 BUNDLE_SOFT_TIME_LIMIT = getattr(settings, "EVIDENCE_BUNDLE_SOFT_TIME_LIMIT", 25 * 60)
 BUNDLE_TIME_LIMIT = getattr(settings, "EVIDENCE_BUNDLE_TIME_LIMIT", 30 * 60)
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=BUNDLE_SOFT_TIME_LIMIT,
-    time_limit=BUNDLE_TIME_LIMIT,
-)
+@shared_task(**task_options(soft_time_limit=BUNDLE_SOFT_TIME_LIMIT, time_limit=BUNDLE_TIME_LIMIT))
 def bundle_generate(bundle_id: int) -> str:
     """Generate one requested bundle (a pending bundle only: a redelivery does nothing)."""
     from assurance.bundles.services import evidence_bundle_generate
@@ -26,7 +22,7 @@ def bundle_generate(bundle_id: int) -> str:
     return bundle.status
 
 
-@shared_task(acks_late=True)
+@shared_task(**task_options(soft_time_limit=5 * 60, time_limit=6 * 60))
 def audit_chain_extend() -> int:
     """Link new history records and audit events into the chain (every minute, from beat)."""
     from assurance.chain import audit_chain_extend as extend

@@ -11,7 +11,13 @@ import traceback
 
 from celery import shared_task
 
+from config.celery import task_options
 from scope3.services import runs
+
+# Planning marks the run failed before re-raising, so it is not retried: a retry would find the
+# run failed. Chunks and finishing are conditional updates, safe to retry and to redeliver.
+PLAN = task_options(bind=True, autoretry_for=())
+STEP = task_options(bind=True)
 
 
 def _worker_name(task) -> str:
@@ -19,7 +25,7 @@ def _worker_name(task) -> str:
     return f"{hostname}:{task.request.id}"
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(**PLAN)
 def run_plan(self, run_id: int) -> str:
     try:
         run = runs.inventory_run_plan(run_id=run_id)
@@ -29,13 +35,13 @@ def run_plan(self, run_id: int) -> str:
     return f"{run.chunks_total} chunk(s)"
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(**STEP)
 def chunk_process(self, chunk_id: int) -> str:
     outcome = runs.inventory_chunk_process(chunk_id=chunk_id, worker=_worker_name(self))
     return outcome.status
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(**STEP)
 def run_finalize(self, run_id: int, watch: bool = False) -> str:
     """Finish the run when all its chunks are done; as the watchdog (``watch``), otherwise
     re-queue stuck chunks and check again later."""

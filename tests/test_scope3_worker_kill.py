@@ -10,23 +10,24 @@ uninterrupted in-process run of the same lines and pins, with one estimate per l
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from assurance.history import system_user
-from config.celery import app as celery_app
 from scope3.models import EmissionEstimate, InventoryChunk, InventoryRun
 from scope3.services import inventory_run_execute, inventory_run_start
 from scope3.tests import runs_support as support
-from tests.test_celery_worker import _worker_database_url
+from tests.workers import (
+    broker_ready,
+    read_log,
+    start_worker,
+    stop_worker,
+    wait_until,
+    worker_database_url,
+)
 from vendors.tests.factories import VendorFactory
 
 pytestmark = [pytest.mark.live_worker, pytest.mark.django_db(transaction=True)]
@@ -35,82 +36,31 @@ LINES = 40_000
 CHUNK_LINES = 5_000  # 8 chunks
 STALE_SECONDS = 3
 TIMEOUT_SECONDS = 180
-
-
-def _log(path) -> str:
-    return path.read_text(errors="replace") if path.exists() else "(no worker log)"
-
-
-def _start_worker(name, database_url, log_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "SCOPE3_STALE_SECONDS": str(STALE_SECONDS),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--pool=solo",
-        "--concurrency=1",
-        "-Q",
-        "celery",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "info",
-        "-n",
-        f"{name}-{os.getpid()}@%h",
-    ]
-    with log_path.open("wb") as log_file:
-        return subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT
-        )
-
-
-def _stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+WORKER_ENV = {"SCOPE3_STALE_SECONDS": str(STALE_SECONDS)}
 
 
 def _wait(condition, what, logs):
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    pytest.fail(f"{what} did not happen within {TIMEOUT_SECONDS} s\n" + "\n".join(logs()))
+    wait_until(condition, what, logs, timeout=TIMEOUT_SECONDS, poll=0.02)
 
 
 def test_a_run_whose_worker_is_killed_completes_with_the_uninterrupted_totals(
     tmp_path, monkeypatch
 ):
-    if celery_app.conf.task_always_eager:
-        pytest.skip("CELERY_TASK_ALWAYS_EAGER is set: tasks would not go through the broker")
+    broker_ready()
     monkeypatch.setenv("SCOPE3_STALE_SECONDS", str(STALE_SECONDS))
-    database_url = _worker_database_url()
-    celery_app.control.purge()
+    database_url = worker_database_url()
     pack = {"useeio": support.useeio(), **support.reference_pack()}
     vendors = [VendorFactory() for _ in range(50)]
     support.big_ledger(vendors, LINES)
     first_log, second_log = tmp_path / "worker1.log", tmp_path / "worker2.log"
 
     def logs():
-        return [f"--- worker 1 ---\n{_log(first_log)}", f"--- worker 2 ---\n{_log(second_log)}"]
+        return [
+            f"--- worker 1 ---\n{read_log(first_log)}",
+            f"--- worker 2 ---\n{read_log(second_log)}",
+        ]
 
-    first = _start_worker("killed", database_url, first_log)
+    first = start_worker("killed", database_url, first_log, WORKER_ENV)
     second = None
     try:
         run = inventory_run_start(actor=system_user(), year=2024, chunk_lines=CHUNK_LINES)
@@ -133,16 +83,16 @@ def test_a_run_whose_worker_is_killed_completes_with_the_uninterrupted_totals(
         # starts: the file-system broker can hand a consumer a message file that another process
         # is still writing.
         call_command("estimate_scope3", "--resume", str(run.pk))
-        second = _start_worker("survivor", database_url, second_log)
+        second = start_worker("survivor", database_url, second_log, WORKER_ENV)
 
         def completed():
             return InventoryRun.objects.filter(pk=run.pk, status="completed").exists()
 
         _wait(completed, "completion of the run", logs)
     finally:
-        _stop(first)
+        stop_worker(first)
         if second is not None:
-            _stop(second)
+            stop_worker(second)
 
     run.refresh_from_db()
     assert EmissionEstimate.objects.filter(run=run).count() == LINES == run.lines_total

@@ -4,11 +4,12 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from assurance.history import acting_as
+from config.celery import task_options
 from vendors.models import VendorContact, VendorInvitation
 from vendors.services import vendor_contact_invite
 
 
-@shared_task(acks_late=True)
+@shared_task(**task_options(soft_time_limit=60, time_limit=120))
 def vendor_contact_invite_task(contact_id: int, invited_by_id: int, role: str) -> str:
     """Invite one contact to the portal on behalf of the officer who asked.
 

@@ -5,6 +5,9 @@ from .base import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Outbox notifications are delivered in the committing process, so tests see them in mail.outbox;
+# the live-worker and broker-down tests turn this off to exercise the broker path.
+OUTBOX_DELIVER_INLINE = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

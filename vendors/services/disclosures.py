@@ -7,7 +7,9 @@ comment the vendor sees, and the vendor revises and resubmits). Accepting a disc
 that already has an accepted one supersedes the older one, which is kept.
 
 Every function takes the acting user, runs in one transaction, attributes history through
-``acting_as`` and records its audit event in that transaction; emails go out on commit.
+``acting_as`` and records its audit event in that transaction. Emails are written to the
+transactional outbox (``operations``) in that transaction too and sent after commit by a worker,
+so a mail server or broker that is down delays them but never loses them.
 """
 
 from __future__ import annotations
@@ -17,15 +19,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record, evidence_file_upload
+from operations.services import outbox_email_enqueue
 from tenderleaf.services import assign_fields
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure, Vendor
 from vendors.plausibility import (
@@ -131,16 +132,11 @@ def _recipients(vendor: Vendor, *also) -> list[str]:
     return emails
 
 
-def _send(template: str, subject: str, recipients: list[str], context: dict) -> None:
-    if not recipients:
-        return
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=recipients,
+def _send(key: str, template: str, subject: str, recipients: list[str], context: dict) -> None:
+    """Queue the email in the current transaction's outbox; ``key`` makes it one email."""
+    outbox_email_enqueue(
+        key=key, template=template, subject=subject, to=recipients, context=context
     )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    message.send()
 
 
 def _check_asks(asks: dict) -> None:
@@ -201,12 +197,13 @@ def disclosure_request_create(
                 "emailed": recipients,
             },
         )
-        transaction.on_commit(lambda: _request_email(request, recipients))
+        _request_email(request, recipients)
     return request
 
 
 def _request_email(request: DisclosureRequest, recipients: list[str]) -> None:
     _send(
+        f"disclosure-request-created:{request.pk}",
         "disclosure_request_created",
         f"Disclosure request: FY{request.reporting_year} emissions of {request.vendor.name}, "
         f"due {request.due_date:%d %B %Y}",
@@ -498,10 +495,47 @@ def disclosure_submit(
                 "notes": result.notes,
             },
         )
+        _submitted_email(disclosure, resubmission=previous_status == Status.REJECTED)
     return disclosure
 
 
+def _officers_to_notify(vendor: Vendor) -> list[str]:
+    """The vendor's relationship owner; without one (or without an email), the procurement group,
+    so a submission never waits unseen."""
+    owner = vendor.relationship_owner
+    if owner is not None and owner.is_active and owner.email:
+        return [owner.email]
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(groups__name="procurement", is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def _submitted_email(disclosure: EmissionsDisclosure, *, resubmission: bool) -> None:
+    vendor = disclosure.vendor
+    _send(
+        f"disclosure-submitted:{disclosure.pk}:{disclosure.submitted_at.isoformat()}",
+        "disclosure_submitted",
+        f"{vendor.name} submitted its disclosure for {_period(disclosure)}",
+        _officers_to_notify(vendor),
+        {
+            "disclosure": disclosure,
+            "vendor": vendor,
+            "resubmission": resubmission,
+            "url": settings.SITE_URL
+            + reverse("admin:vendors_emissionsdisclosure_change", args=[disclosure.pk]),
+        },
+    )
+
+
 def _review_email(disclosure: EmissionsDisclosure, template: str, subject: str) -> None:
+    key = f"{template}:{disclosure.pk}:{disclosure.reviewed_at.isoformat()}"
     submitter = disclosure.submitted_by
     recipients = _recipients(disclosure.vendor, getattr(submitter, "email", ""))
     url = (
@@ -510,6 +544,7 @@ def _review_email(disclosure: EmissionsDisclosure, template: str, subject: str) 
         else settings.SITE_URL + reverse("portal:disclosure_detail", kwargs={"pk": disclosure.pk})
     )
     _send(
+        key,
         template,
         subject,
         recipients,
@@ -583,12 +618,10 @@ def disclosure_accept(
                 "superseded": [old.pk for old in older],
             },
         )
-        transaction.on_commit(
-            lambda: _review_email(
-                disclosure,
-                "disclosure_accepted",
-                f"Your disclosure for {_period(disclosure)} was accepted",
-            )
+        _review_email(
+            disclosure,
+            "disclosure_accepted",
+            f"Your disclosure for {_period(disclosure)} was accepted",
         )
     return disclosure
 
@@ -625,12 +658,10 @@ def disclosure_reject(
             target=disclosure,
             details={"comment": comment},
         )
-        transaction.on_commit(
-            lambda: _review_email(
-                disclosure,
-                "disclosure_rejected",
-                f"Your disclosure for {_period(disclosure)} needs changes",
-            )
+        _review_email(
+            disclosure,
+            "disclosure_rejected",
+            f"Your disclosure for {_period(disclosure)} needs changes",
         )
     return disclosure
 

@@ -84,6 +84,12 @@ class AuditEvent(models.Model):
         RENEWAL_GATE_PASSED = "renewal_gate_passed", "renewal gate passed"
         RENEWAL_REFUSED = "renewal_refused", "renewal refused"
         RENEWAL_AUDIT_REQUESTED = "renewal_audit_requested", "audit requested for renewal"
+        # Reconciliation flags and the asset inventory.
+        RECONCILED = "reconciled", "reconciled"
+        ACKNOWLEDGED = "acknowledged", "acknowledged"
+        RESOLVED = "resolved", "resolved"
+        DISMISSED = "dismissed", "dismissed"
+        REOPENED = "reopened", "reopened"
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

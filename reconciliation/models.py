@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from assurance.history import TrackedHistory
+from scope3.models import SpendLine
 
 
 class ReconciliationFlag(models.Model):
@@ -18,7 +19,10 @@ class ReconciliationFlag(models.Model):
             "Disclosure intensity outside the spend-based estimate's bounds",
         )
         SPEND_WITHOUT_CONTRACT = "spend_without_contract", "Spend without a contract"
-        VENDOR_NOT_IN_MASTER = "vendor_not_in_master", "Ledger vendor missing from the vendor master"
+        VENDOR_NOT_IN_MASTER = (
+            "vendor_not_in_master",
+            "Ledger vendor missing from the vendor master",
+        )
         ASSET_QUANTITY_MISMATCH = (
             "asset_quantity_mismatch",
             "Hardware quantity disagrees with the asset inventory",
@@ -67,7 +71,9 @@ class ReconciliationFlag(models.Model):
         help_text="When the last reconciliation run still found the discrepancy."
     )
 
-    history = TrackedHistory()
+    # last_seen_at moves on every nightly run; a history row for each would bury the real changes
+    # (status, figures, notes) that history is kept for.
+    history = TrackedHistory(excluded_fields=["last_seen_at"])
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -81,3 +87,99 @@ class ReconciliationFlag(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.summary}"
+
+
+# --- the IT asset inventory --------------------------------------------------------------------
+
+
+class AssetImport(models.Model):
+    """One asset inventory file brought in, with its counts and, if refused, its errors.
+
+    An import is all rows or none: a file with any error keeps only this row (status rejected,
+    with the errors as row, column, value, rule). The latest imported file is the inventory that
+    reconciliation compares the ledger's hardware quantities with; earlier ones stay as records.
+    """
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        REJECTED = "rejected", "Rejected: nothing stored"
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "Command"
+        ADMIN = "admin", "Admin upload"
+
+    original_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField("sha256", max_length=64, db_index=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.COMMAND)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    total_rows = models.PositiveIntegerField(default=0)
+    accepted_rows = models.PositiveIntegerField(default=0)
+    unmatched_vendor_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [{"row", "column", "value", "rule"}], the first few hundred; error_count has the total.
+    errors = models.JSONField(default=list, blank=True)
+    error_summary = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file_sha256"],
+                condition=models.Q(status="imported"),
+                name="assetimport_file_imported_once",
+                violation_error_message="This asset file has already been imported.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name or self.file_sha256[:12]} ({self.get_status_display()})"
+
+
+class Asset(models.Model):
+    """One line of the IT asset inventory: a number of units of one model in service.
+
+    ``hardware_class`` uses the codes of the hardware factor dataset (as spend lines do), stored
+    trimmed and lower-case, so inventory and ledger quantities are compared class by class.
+    """
+
+    asset_import = models.ForeignKey(AssetImport, on_delete=models.PROTECT, related_name="assets")
+    row_number = models.PositiveIntegerField(help_text="Row in the source file (header is row 1).")
+    asset_tag = models.CharField(max_length=100)
+    product_model = models.CharField("model", max_length=200, blank=True)
+    hardware_class = models.CharField(max_length=60, db_index=True)
+    quantity = models.PositiveIntegerField()
+    location = models.CharField(max_length=200, blank=True)
+    vendor = models.ForeignKey(
+        "vendors.Vendor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assets",
+    )
+    # Matched as the spend import matches a ledger line (id, tax id, exact, normalised name), and
+    # recorded in the ledger's words.
+    vendor_match = models.CharField(max_length=20, choices=SpendLine.VendorMatch.choices)
+    vendor_name = models.CharField("vendor as given", max_length=300, blank=True)
+    vendor_tax_id = models.CharField(max_length=40, blank=True)
+    in_service_date = models.DateField()
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["asset_import", "row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset_import", "asset_tag"], name="asset_tag_unique_per_import"
+            ),
+        ]
+        indexes = [models.Index(fields=["asset_import", "in_service_date"])]
+
+    def __str__(self):
+        return f"{self.asset_tag}: {self.quantity} x {self.hardware_class}"

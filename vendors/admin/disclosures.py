@@ -433,11 +433,18 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
                 )
             },
         ),
+        ("Reconciliation", {"fields": ("reconciliation_flags",)}),
         ("History", {"fields": ("history_versions",)}),
     )
 
     def get_queryset(self, request):
         return selectors.disclosure_list()
+
+    @admin.display(description="open reconciliation flags")
+    def reconciliation_flags(self, obj):
+        from reconciliation.links import flags_panel
+
+        return flags_panel(target=obj)
 
     def get_readonly_fields(self, request, obj=None):
         return [

@@ -168,10 +168,18 @@ class VendorAdmin(TrackedHistoryAdmin):
         (None, {"fields": ("name", "legal_name", "country", "category", "status")}),
         ("Classification and identifiers", {"fields": ("naics_code", "lei", "tax_id", "website")}),
         ("Relationship", {"fields": ("relationship_owner",)}),
+        ("Reconciliation", {"fields": ("reconciliation_flags",)}),
     )
+    readonly_fields = ("reconciliation_flags",)
 
     def get_queryset(self, request):
         return selectors.vendors_with_counts(super().get_queryset(request))
+
+    @admin.display(description="open reconciliation flags")
+    def reconciliation_flags(self, obj):
+        from reconciliation.links import flags_panel
+
+        return flags_panel(vendor=obj) if obj.pk else "—"
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, obj):

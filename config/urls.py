@@ -8,9 +8,12 @@ admin.site.site_header = "Tenderleaf"
 admin.site.site_title = "Tenderleaf admin"
 admin.site.index_title = "Procurement and sustainability"
 
+handler404 = "config.errors.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls", namespace="accounts")),
     path("portal/", include("vendors.portal.urls", namespace="portal")),
     path("assurance/", include("assurance.urls", namespace="assurance")),
     path("api/v1/", include("config.api_urls")),

@@ -13,37 +13,15 @@ page, list or error message contains any of vendor A's identifying strings.
 
 from __future__ import annotations
 
-import datetime
 import re
 import uuid
-from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from assurance.models import AuditEvent, EvidenceBundle, EvidenceFile
-from contracts.models import (
-    AuditFinding,
-    Contract,
-    Iso14001Audit,
-    KpiClause,
-    KpiReport,
-    KpiReportingPeriod,
-)
-from procurement.models import Bid, Rfp
-from scope3.models import FactorDataset, ImportBatch, InventoryRun
-from vendors.models import (
-    Certification,
-    DisclosureRequest,
-    EmissionsDisclosure,
-    ProductFootprint,
-    Vendor,
-    VendorContact,
-    VendorInvitation,
-    VendorMembership,
-)
-from vendors.tests.factories import CertificationFactory, UserFactory, VendorContactFactory
+from assurance.models import AuditEvent, EvidenceFile
+from tests.world import STAFF_ONLY_MODELS, build_vendor_world
+from vendors.models import Certification, Vendor, VendorContact, VendorMembership
 
 # Routes under these prefixes are tenant-facing; /admin/ is staff-only and tested separately.
 TENANT_PREFIXES = ("portal/", "api/v1/", "assurance/")
@@ -55,168 +33,13 @@ NOT_OBJECT_ROUTES = {
     "portal:disclosure_template": "csv or xlsx: the blank upload template, the same for everyone",
 }
 
-# Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
-STAFF_ONLY_MODELS = {ImportBatch, InventoryRun, EvidenceBundle, FactorDataset}
-
-# Unique strings that identify vendor A's data: none may appear in anything vendor B sees.
-SECRETS = [
-    "Acme Accelerators",
-    "acme-secret-contact@acme.example",
-    "ACME-CERT-77731",
-    "acme-evidence-report.pdf",
-    "acme-ledger.csv",
-    "Acme Secret Holdings",
-    "ACME-H200-SECRET",
-    "Sealed GPU cluster tender",
-    "ACME-CONTRACT-SECRET",
-    "Acme secret finding",
-]
-
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
 
 @pytest.fixture
 def world(vendor_a, officer, settings, tmp_path):
     """One object of every tenant-owned model, all belonging to vendor A."""
-    from assurance.services import evidence_file_upload
-    from vendors.services import vendor_contact_invite
-
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
-    contact = VendorContactFactory(vendor=vendor_a, email="acme-secret-contact@acme.example")
-    pending = VendorContactFactory(vendor=vendor_a, email="acme-pending@acme.example")
-    certification = CertificationFactory(vendor=vendor_a, number="ACME-CERT-77731")
-    evidence = evidence_file_upload(
-        actor=officer,
-        uploaded_file=SimpleUploadedFile("acme-evidence-report.pdf", MINIMAL_PDF),
-        vendor=vendor_a,
-        target=certification,
-    )
-    invitation, _token = vendor_contact_invite(actor=officer, contact=pending)
-    member_a = UserFactory(username="acme-admin")
-    membership = VendorMembership.objects.create(user=member_a, vendor=vendor_a, role="admin")
-    batch = ImportBatch.objects.create(
-        file_sha256="0" * 64, original_name="acme-ledger.csv", created_by=officer, status="imported"
-    )
-    run = InventoryRun.objects.create(reporting_year=2025, started_by=officer)
-    factor_dataset = FactorDataset.objects.create(
-        kind="useeio",
-        name="EPA",
-        version="1.3.0",
-        sha256="1" * 64,
-        imported_by=officer,
-        row_count=0,
-    )
-    request = DisclosureRequest.objects.create(
-        vendor=vendor_a,
-        reporting_year=2025,
-        due_date=datetime.date(2026, 6, 30),
-        created_by=officer,
-    )
-    disclosure = EmissionsDisclosure.objects.create(
-        vendor=vendor_a,
-        request=request,
-        reporting_entity="Acme Secret Holdings",
-        period_start=datetime.date(2025, 1, 1),
-        period_end=datetime.date(2025, 12, 31),
-        scope1_tco2e=Decimal("1200"),
-        created_by=member_a,
-    )
-    footprint = ProductFootprint.objects.create(
-        vendor=vendor_a,
-        pact_id=uuid.uuid4(),
-        spec_version="3.0.0",
-        product_ids=["urn:acme:ACME-H200-SECRET"],
-        product_name="ACME-H200-SECRET",
-        declared_unit="piece",
-        declared_unit_amount=Decimal("1"),
-        pcf_excluding_biogenic_kgco2e=Decimal("150"),
-        reference_period_start=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
-        reference_period_end=datetime.datetime(2025, 12, 31, tzinfo=datetime.UTC),
-        raw_document={"productNameCompany": "ACME-H200-SECRET"},
-        created_by=member_a,
-    )
-    rfp = Rfp.objects.create(
-        title="Sealed GPU cluster tender",
-        category="accelerators",
-        deadline=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
-        status=Rfp.Status.PUBLISHED,
-        created_by=officer,
-    )
-    rfp.invited_vendors.add(vendor_a)
-    bid = Bid.objects.create(
-        rfp=rfp, vendor=vendor_a, price=Decimal("987654.32"), created_by=member_a
-    )
-    contract = Contract.objects.create(
-        vendor=vendor_a,
-        reference="ACME-CONTRACT-SECRET",
-        title="GPU supply",
-        start_date=datetime.date(2025, 1, 1),
-        end_date=datetime.date(2027, 12, 31),
-        value=Decimal("1000000"),
-        status=Contract.Status.ACTIVE,
-        created_by=officer,
-    )
-    clause = KpiClause.objects.create(
-        contract=contract,
-        metric="Renewable electricity share",
-        unit="%",
-        direction="higher",
-        baseline_value=Decimal("40"),
-        baseline_year=2024,
-        target_value=Decimal("80"),
-        target_year=2027,
-        frequency="annual",
-    )
-    period = KpiReportingPeriod.objects.create(
-        clause=clause,
-        period_start=datetime.date(2025, 1, 1),
-        period_end=datetime.date(2025, 12, 31),
-        due_date=datetime.date(2026, 1, 30),
-    )
-    report = KpiReport.objects.create(
-        period=period,
-        clause=clause,
-        value=Decimal("55"),
-        submitted_by=member_a,
-        submitted_at=datetime.datetime(2026, 1, 10, tzinfo=datetime.UTC),
-    )
-    audit = Iso14001Audit.objects.create(
-        vendor=vendor_a,
-        contract=contract,
-        audit_type="on_site",
-        audit_date=datetime.date(2025, 6, 1),
-        auditor="Acme auditor",
-        created_by=officer,
-    )
-    finding = AuditFinding.objects.create(
-        audit=audit, severity="major", clause_ref="6.1.2", description="Acme secret finding"
-    )
-    bundle = EvidenceBundle.objects.create(
-        scope="vendor_period", vendor=vendor_a, year=2025, requested_by=officer
-    )
-    return {
-        EvidenceBundle: bundle,
-        Contract: contract,
-        KpiClause: clause,
-        KpiReportingPeriod: period,
-        KpiReport: report,
-        Iso14001Audit: audit,
-        AuditFinding: finding,
-        DisclosureRequest: request,
-        EmissionsDisclosure: disclosure,
-        ProductFootprint: footprint,
-        Rfp: rfp,
-        Bid: bid,
-        ImportBatch: batch,
-        InventoryRun: run,
-        FactorDataset: factor_dataset,
-        Vendor: vendor_a,
-        VendorContact: contact,
-        Certification: certification,
-        EvidenceFile: evidence,
-        VendorInvitation: invitation,
-        VendorMembership: membership,
-    }
+    # world.secrets: the strings identifying vendor A's data, none of which vendor B may see.
+    return build_vendor_world(vendor_a, officer=officer, tag="Acme")
 
 
 def _walk(patterns, prefix=""):
@@ -264,10 +87,10 @@ def _url(route: str, kwargs: dict) -> str:
     return "/" + url
 
 
-def _assert_no_secrets(response, where):
+def _assert_no_secrets(response, where, secrets):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode("utf-8", errors="replace")
-    for secret in SECRETS:
+    for secret in secrets:
         assert secret not in text, f"{where} shows vendor A's {secret!r} to vendor B"
 
 
@@ -305,7 +128,7 @@ def test_every_object_route_answers_404_to_another_vendor(client_for, outsider, 
         for method in ("get", "post", "put", "patch", "delete"):
             response = getattr(client, method)(url, data={}, content_type="application/json")
             assert response.status_code in allowed, (route, method, response.status_code)
-            _assert_no_secrets(response, f"{method.upper()} {url}")
+            _assert_no_secrets(response, f"{method.upper()} {url}", world.secrets)
         # The route's own method (GET, or the action's method for POST-only actions) must refuse
         # with 404 (or 403 on staff-only routes), else the route proved nothing.
         actions = getattr(pattern.callback, "actions", None) or {}
@@ -331,7 +154,7 @@ def test_no_list_or_page_shows_another_vendors_rows(client_for, outsider, world)
             continue
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
-        _assert_no_secrets(response, f"GET {url}")
+        _assert_no_secrets(response, f"GET {url}", world.secrets)
         pages += 1
     assert pages >= 5
 
@@ -346,7 +169,7 @@ def test_search_and_filters_do_not_reach_another_vendor(client_for, outsider, wo
     ):
         response = client.get(url)
         assert response.status_code in (200, 400), url
-        _assert_no_secrets(response, url)
+        _assert_no_secrets(response, url, world.secrets)
         if response.status_code == 200:
             assert response.json()["count"] == 0, url
 

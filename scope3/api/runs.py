@@ -113,6 +113,14 @@ class RestatementRowSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
+class RestatementSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    previous_run = serializers.IntegerField(
+        allow_null=True, help_text="The completed run compared with; null if there is none."
+    )
+    rows = RestatementRowSerializer(many=True)
+
+
 @extend_schema_view(
     list=extend_schema(summary="List inventory runs (staff)"),
     retrieve=extend_schema(
@@ -178,7 +186,8 @@ class InventoryRunViewSet(
                 "against", int, description="Id of the run to compare with, of the same year."
             )
         ],
-        responses={200: RestatementRowSerializer(many=True)},
+        # One object (the two runs and their rows), not a page of rows.
+        responses={200: RestatementSerializer},
     )
     @action(detail=True, methods=["get"])
     def restatement(self, request, pk=None):

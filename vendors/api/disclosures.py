@@ -37,6 +37,7 @@ from config.api import (
     TenantScopedViewSetMixin,
     service_errors_as_drf,
 )
+from config.api_filters import IdFilter, YearFilter
 from vendors import selectors, services
 from vendors.api.serializers import CertificationSerializer
 from vendors.api.views import CertificationViewSet
@@ -166,7 +167,7 @@ class DisclosureRequestSerializer(TenantScopedModelSerializer):
 
 
 class DisclosureRequestFilter(filters.FilterSet):
-    vendor = filters.NumberFilter(field_name="vendor_id", help_text="Vendor id.")
+    vendor = IdFilter(field_name="vendor_id", help_text="Vendor id.")
 
     class Meta:
         model = DisclosureRequest
@@ -227,9 +228,15 @@ class EmissionsDisclosureSerializer(TenantScopedModelSerializer):
         read_only=True,
         help_text="Plausibility warnings found at submission, confirmed by the vendor.",
     )
-    warnings_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    warnings_confirmed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reviewed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     evidence = serializers.SerializerMethodField()
 
     class Meta:
@@ -311,9 +318,9 @@ WARNINGS_409 = inline_serializer(
 
 
 class EmissionsDisclosureFilter(filters.FilterSet):
-    vendor = filters.NumberFilter(field_name="vendor_id", help_text="Vendor id.")
-    request = filters.NumberFilter(field_name="request_id", help_text="Disclosure request id.")
-    year = filters.NumberFilter(
+    vendor = IdFilter(field_name="vendor_id", help_text="Vendor id.")
+    request = IdFilter(field_name="request_id", help_text="Disclosure request id.")
+    year = YearFilter(
         field_name="period_end", lookup_expr="year", help_text="Year the period ends in."
     )
 
@@ -470,7 +477,9 @@ class EmissionsDisclosureViewSet(
 
 
 class CertificateSerializer(CertificationSerializer):
-    verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    verified_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     evidence_url = serializers.SerializerMethodField(
         help_text="Download link of the certificate's evidence file, if any."
     )

@@ -11,6 +11,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from config.api_filters import IdFilter
 from vendors.models import Certification, Vendor, VendorContact
 
 
@@ -28,7 +29,7 @@ class VendorFilter(django_filters.FilterSet):
 
 
 class VendorContactFilter(django_filters.FilterSet):
-    vendor = django_filters.NumberFilter(field_name="vendor_id", help_text="Vendor id.")
+    vendor = IdFilter(field_name="vendor_id", help_text="Vendor id.")
 
     class Meta:
         model = VendorContact
@@ -36,7 +37,7 @@ class VendorContactFilter(django_filters.FilterSet):
 
 
 class CertificationFilter(django_filters.FilterSet):
-    vendor = django_filters.NumberFilter(field_name="vendor_id", help_text="Vendor id.")
+    vendor = IdFilter(field_name="vendor_id", help_text="Vendor id.")
     status = django_filters.ChoiceFilter(
         choices=Certification.Status.choices,
         method="filter_status",

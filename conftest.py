@@ -75,10 +75,14 @@ def outsider(vendor_b):
 
 @pytest.fixture
 def client_for(client):
-    """Log a persona into the Django test client (bypassing axes, which tests separately)."""
+    """Log a persona into the Django test client (bypassing axes, which tests separately).
+
+    Staff personas get a session whose one-time code is already confirmed, as after a real
+    sign-in; accounts/tests test the code step itself.
+    """
+    from accounts.testing import otp_verified_login
 
     def _login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
+        return otp_verified_login(client, user)
 
     return _login

@@ -65,6 +65,14 @@ def _vendor_of(target):
 class EvidenceRejected(ValidationError):
     """An upload refused before anything was stored; the message names the file and the rule."""
 
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message, code=code)
+        # As for assurance.uploads.UploadRefused: every refusal is built here, so it is logged
+        # here as a security event.
+        from accounts.security import UPLOAD_REFUSED, security_event
+
+        security_event(UPLOAD_REFUSED, code=code, reason=message)
+
 
 def evidence_file_upload(
     *, actor, uploaded_file, vendor=None, target: models.Model | None = None

@@ -75,6 +75,11 @@ class UploadRefused(ValidationError):
 
     def __init__(self, message: str, code: str = "refused"):
         super().__init__(message, code=code)
+        # Every refusal is built here, so this one line logs them all (issue 9): repeated
+        # refusals from one account or address are worth a look.
+        from accounts.security import UPLOAD_REFUSED, security_event
+
+        security_event(UPLOAD_REFUSED, code=code, reason=message)
 
     def __str__(self) -> str:
         return self.message

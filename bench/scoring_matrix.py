@@ -138,12 +138,13 @@ def run(args) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from accounts.testing import otp_verified_login
     from procurement import scoring, selectors
     from procurement.models import Rfp
 
     rfp, officer = build(args.bids, args.criteria, args.evaluators)
     client = Client()
-    client.force_login(officer, backend="django.contrib.auth.backends.ModelBackend")
+    otp_verified_login(client, officer)
     url = reverse("admin:procurement_rfp_matrix", args=[rfp.pk])
     client.get(url)  # warm template and URL caches
 

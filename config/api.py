@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.http import Http404
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
+from accounts.security import FOREIGN_OBJECT_404, security_event
 from vendors.models import Vendor, VendorMembership
 from vendors.tenancy import membership_for_user
 
@@ -183,6 +185,37 @@ class TenantScopedViewSetMixin:
         if staff_can_view(user, queryset.model):
             return queryset
         return queryset.none()
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            self._log_if_foreign()
+            raise
+
+    def _log_if_foreign(self) -> None:
+        """Log a vendor user's 404 on a key that exists but belongs to another vendor (probing).
+
+        Only the 404 path pays for the lookups; the answer stays the same 404.
+        """
+        vendor = self.request_vendor
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if vendor is None or lookup is None:
+            return
+        model = self.queryset.model
+        try:
+            rows = model._default_manager.filter(**{self.lookup_field: lookup})
+            foreign = rows.exists() and not rows.filter(**{self.vendor_lookup: vendor.pk}).exists()
+        except (ValueError, DjangoValidationError):
+            return
+        if foreign:
+            security_event(
+                FOREIGN_OBJECT_404,
+                request=self.request,
+                model=model._meta.label,
+                pk=str(lookup),
+                vendor_id=vendor.pk,
+            )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

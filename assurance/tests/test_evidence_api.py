@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.testing import otp_verified_login
 from assurance.models import AuditEvent, EvidenceFile
 from vendors.services import disclosure_save_draft, disclosure_submit
 
@@ -31,7 +32,7 @@ def evidence_root(settings, tmp_path):
 def api():
     def _as(user):
         client = APIClient()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        otp_verified_login(client, user)
         return client
 
     return _as

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.testing import otp_verified_login
 from scope3.models import ImportBatch, SpendLine
 from scope3.tests.spend_files import row, write_csv
 
@@ -32,7 +33,7 @@ def _file(tmp_path, rows, name="ledger.csv"):
 def api():
     def _as(user):
         client = APIClient()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        otp_verified_login(client, user)
         return client
 
     return _as

@@ -115,13 +115,21 @@ def portal_login() -> Callable:
 
 @pytest.fixture
 def admin_login() -> Callable:
-    """Sign a staff user in through the admin's sign-in form (axes is on: a real password)."""
+    """Sign a staff user in through the admin's sign-in form (axes is on: a real password), then
+    the one-time code step, typing the code their authenticator app would show now."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.testing import totp_code, totp_device_for
 
     def _login(page, username: str, password: str) -> None:
+        device = totp_device_for(get_user_model().objects.get(username=username))
         page.goto("/admin/login/?next=/admin/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: "/admin/login/" not in url)
+        page.wait_for_url(lambda url: "/accounts/verify/" in url)
+        page.get_by_label("Code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(lambda url: "/accounts/" not in url and "/admin/login/" not in url)
 
     return _login

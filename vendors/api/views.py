@@ -12,11 +12,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from accounts.api import TokenObtainSerializer, token_second_factor_error
 from config.api import TenantScopedViewSetMixin
 from vendors import services
 from vendors.api.filters import CertificationFilter, VendorContactFilter, VendorFilter
@@ -155,18 +155,22 @@ class TokenObtainView(ObtainAuthToken):
     """Exchange a username and password for an API token.
 
     DRF's serializer calls ``authenticate(request=...)``, so django-axes counts failures and
-    refuses locked-out credentials like any other login.
+    refuses locked-out credentials like any other login. Staff must also send ``otp_token``, the
+    code of their authenticator app: a password alone gives them no token.
     """
 
     authentication_classes = ()
     throttle_classes = (AnonRateThrottle,)
+    serializer_class = TokenObtainSerializer
 
     @extend_schema(
         summary="Obtain an API token",
-        request=AuthTokenSerializer,
+        request=TokenObtainSerializer,
         responses={
             200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong username or password."),
+            400: OpenApiResponse(
+                description="Wrong username or password; for staff, a missing or wrong otp_token."
+            ),
             403: OpenApiResponse(description="Too many failed attempts: locked out for a while."),
         },
         auth=[],
@@ -180,5 +184,11 @@ class TokenObtainView(ObtainAuthToken):
                     status=status.HTTP_403_FORBIDDEN,
                 )
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        refusal = token_second_factor_error(
+            request, user, serializer.validated_data.get("otp_token")
+        )
+        if refusal is not None:
+            return Response({"otp_token": [refusal]}, status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

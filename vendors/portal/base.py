@@ -11,10 +11,12 @@ vendor data beyond the invitation's own vendor name.
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.template.response import TemplateResponse
 
+from accounts.security import FOREIGN_OBJECT_404, security_event
 from vendors.models import VendorMembership
 from vendors.tenancy import membership_for_user
 
@@ -55,7 +57,36 @@ class VendorPortalMixin(LoginRequiredMixin):
         denied = self.check_vendor_role()
         if denied is not None:
             return denied
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:
+            self._log_if_foreign(request, kwargs)
+            raise
+
+    def _log_if_foreign(self, request, kwargs) -> None:
+        """Log a 404 on a primary key that exists but belongs to another vendor (probing).
+
+        Only the 404 path pays for the two lookups; the answer stays the same 404.
+        """
+        pk = kwargs.get("pk")
+        model = getattr(getattr(self, "queryset", None), "model", None) or getattr(
+            self, "model", None
+        )
+        if pk is None or model is None:
+            return
+        try:
+            rows = model._default_manager.filter(pk=pk)
+            foreign = rows.exists() and not self.scope(rows).exists()
+        except (ValueError, ValidationError):
+            return
+        if foreign:
+            security_event(
+                FOREIGN_OBJECT_404,
+                request=request,
+                model=model._meta.label,
+                pk=str(pk),
+                vendor_id=self.vendor.pk,
+            )
 
     def check_vendor_role(self):
         """Return a response to refuse the request, or None to let it through."""

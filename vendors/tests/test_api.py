@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.testing import otp_verified_login
 from assurance.models import AuditEvent
 from conftest import PASSWORD
 from vendors.models import Certification, Vendor, VendorContact, VendorMembership
@@ -30,7 +31,7 @@ def api():
     def _as(user=None):
         client = APIClient()
         if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            otp_verified_login(client, user)
         return client
 
     return _as

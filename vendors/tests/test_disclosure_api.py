@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.testing import otp_verified_login
 from assurance.models import AuditEvent, EvidenceFile
 from vendors.models import (
     Certification,
@@ -59,7 +60,7 @@ def _evidence_root(settings, tmp_path):
 def api():
     def _as(user):
         client = APIClient()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        otp_verified_login(client, user)
         return client
 
     return _as

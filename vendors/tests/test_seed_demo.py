@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: realistic demo data that a second run leaves exactly as it was."""
 
+import base64
 import io
 
 import pytest
@@ -8,9 +9,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.testing import totp_code
 from assurance.models import AuditEvent
 from vendors import selectors
+from vendors.management.commands.seed_demo import DEMO_TOTP_SECRET
 from vendors.models import (
     Certification,
     DisclosureRequest,
@@ -167,6 +171,12 @@ def test_staff_log_in_to_the_admin(seeded, client, username, group):
     assert list(user.groups.values_list("name", flat=True)) == [group]
 
     assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
+    # The password alone is not enough: the code of the demo authenticator printed with the
+    # logins is.
+    assert client.get(reverse("admin:index")).status_code == 302
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    assert base64.b32encode(device.bin_key).decode() == DEMO_TOTP_SECRET
+    client.post(reverse("accounts:verify"), {"code": totp_code(device)})
     assert client.get(reverse("admin:index")).status_code == 200
 
 
@@ -192,6 +202,7 @@ def test_the_two_vendor_users_belong_to_different_vendors(seeded):
 
 def test_output_lists_logins_password_and_urls(seeded):
     assert f"Password for every login: {PASSWORD}" in seeded
+    assert "Authenticator key of the staff logins (time-based, 6 digits): TEND ERLE" in seeded
     for username in ("officer", "evaluator", "analyst", "auditor", "vendor", "vendor2"):
         assert f"\n{username} " in seeded
     assert "http://127.0.0.1:8000/admin/" in seeded

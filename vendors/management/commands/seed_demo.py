@@ -25,11 +25,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import totp_device_demo_ensure
 from assurance.history import acting_as, acting_as_system
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
 from contracts import demo as contracts_demo
 from procurement import demo as procurement_demo
+from scope3.services.factors import factor_starter_pack_import
 from vendors.models import (
     Certification,
     DisclosureRequest,
@@ -58,6 +60,9 @@ from vendors.services import (
 REASON = "seed_demo"
 # Long enough for the validators (10+ characters), not a common password, not all digits.
 DEFAULT_PASSWORD = "leafy-demo-2026"  # noqa: S105 - a published demo password, by design
+# Staff also confirm a one-time code at sign-in; the demo's staff share this published
+# authenticator key (base32), printed with the logins. Never use it outside the demo.
+DEMO_TOTP_SECRET = "TENDERLEAFDEMOTOTPSECRETKEYSEVEN"  # noqa: S105 - published, by design
 
 Kind = Certification.Kind
 Cat = Vendor.Category
@@ -593,6 +598,8 @@ class Command(BaseCommand):
         with transaction.atomic(), acting_as_system(REASON) as system:
             self.system = system
             staff = {spec.username: self._staff_user(spec, password) for spec in STAFF}
+            for user in staff.values():
+                totp_device_demo_ensure(user=user, secret_base32=DEMO_TOTP_SECRET)
             vendors = {spec.name: self._vendor(spec, owner=staff["officer"]) for spec in VENDORS}
             portal_users = {
                 spec.vendor: self._portal_user(spec, vendors[spec.vendor], password)
@@ -611,6 +618,9 @@ class Command(BaseCommand):
             contracts_demo.seed_contracts(actor=system, today=self.today)
             for _title in procurement_demo.seed_procurement(actor=system):
                 self.tally.add("RFPs", created=True)
+            # The Scope 3 starter pack (spend, hardware, freight, waste, FX, price index).
+            for result in factor_starter_pack_import(actor=system):
+                self.tally.add("factor datasets", created=result.created)
         self.stdout.write(self.style.SUCCESS(self.tally.summary()))
         self._print_logins(password)
 
@@ -912,6 +922,8 @@ class Command(BaseCommand):
         what_width = max(len(row[1]) for row in rows)
         self.stdout.write("")
         self.stdout.write(f"Password for every login: {password}")
+        secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
+        self.stdout.write(f"Authenticator key of the staff logins (time-based, 6 digits): {secret}")
         self.stdout.write("")
         self.stdout.write(f"{'login':<{width}}  {'who':<{what_width}}  where")
         for username, what, where in rows:

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/scope3_estimate.py [--lines N] [--database-url URL]
 
-Sets up a throwaway database (a temporary SQLite file by default; with a ``postgres://`` URL, a
-database created next to the one named and dropped at the end), generates a ledger over 5,000
-vendors with a realistic mix of methods (mostly spend-based, some average-data hardware and
-transport lines, some unaccounted), then times in the same database:
+Sets up a throwaway database with ``bench/_django.py`` (a temporary SQLite file by default;
+with a ``postgres://`` URL, a database created next to the one named and dropped at the end),
+generates a ledger over 5,000 vendors with a realistic mix of methods (mostly spend-based, some
+average-data hardware and transport lines, some unaccounted), then times in the same database:
 
 - **run**: ``inventory_run_start`` + ``inventory_run_execute`` (the ``--sync`` path: the same
   planning, chunk and finishing code the Celery tasks run), storing one EmissionEstimate per line;
@@ -13,9 +13,10 @@ transport lines, some unaccounted), then times in the same database:
   into a bare table.
 
 ``ratio = run_s / baseline_s``; goal: ``ratio <= 3`` and the run's peak memory (process RSS,
-sampled every 20 ms during the run) ``<= 400 MB``. Supplier-specific and hybrid lines are not
-generated: vendor disclosures and product footprints have no models yet (issue 3), and the
-output says so. The last line is one JSON object (see bench/README.md).
+sampled every 20 ms during the run) ``<= 400 MB``. On PostgreSQL the run processes chunks in
+``SCOPE3_SYNC_WORKERS`` threads (default 2), as Celery workers would. Supplier-specific and hybrid
+lines are not generated: the adapters do not load vendor disclosures and product footprints yet,
+and the output says so. The last line is one JSON object (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -25,15 +26,12 @@ import datetime as dt
 import json
 import os
 import random
-import sys
-import tempfile
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _django import add_database_argument, django_environment
+
 VENDORS = 5000
 YEAR = 2024
 
@@ -66,42 +64,6 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, _rss_mb())
-
-
-def _postgres_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_database(args) -> tuple[str, str, callable]:
-    """(DATABASE_URL, label, cleanup) of a fresh database for this run."""
-    if args.database_url and args.database_url.startswith(("postgres://", "postgresql://")):
-        name = f"tenderleaf_bench_{os.getpid()}"
-        _postgres_admin(args.database_url, f'CREATE DATABASE "{name}"')
-        url = urlunsplit(urlsplit(args.database_url)._replace(path=f"/{name}"))
-
-        def cleanup():
-            from django.db import connections
-
-            connections.close_all()
-            _postgres_admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-        return url, "postgresql", cleanup
-    if args.database_url and not args.database_url.startswith("sqlite"):
-        sys.exit(f"unsupported --database-url {args.database_url!r}: give postgres:// or sqlite")
-    folder = tempfile.mkdtemp(prefix="tenderleaf-bench-")
-    url = f"sqlite:///{folder}/bench.sqlite3"
-
-    def cleanup():
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
-
-    return url, "sqlite", cleanup
 
 
 def generate(lines: int, seed: int = 2024):
@@ -240,27 +202,12 @@ def main():
         type=int,
         help="ledger lines (default 1,000,000 on PostgreSQL, 200,000 on SQLite)",
     )
-    parser.add_argument("--database-url", help="postgres://user@host:port/db or sqlite")
+    add_database_argument(parser)
     args = parser.parse_args()
 
-    url, label, cleanup = setup_database(args)
-    lines = args.lines or (1_000_000 if label == "postgresql" else 200_000)
-    var_dir = tempfile.mkdtemp(prefix="tenderleaf-bench-var-")
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "TENDERLEAF_VAR_DIR": var_dir,
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    try:
-        call_command("migrate", verbosity=0)
+    with django_environment(args.database_url, prefix="tenderleaf-bench-scope3-") as bench:
+        label = bench.database
+        lines = args.lines or (1_000_000 if label == "postgresql" else 200_000)
         t0 = time.perf_counter()
         useeio, mix = generate(lines)
         print(
@@ -269,8 +216,8 @@ def main():
         )
         print("mix: " + ", ".join(f"{k} {v:,}" for k, v in mix.items()))
         print(
-            "supplier-specific and hybrid lines: none (vendor disclosures and product "
-            "footprints have no models yet, issue 3)"
+            "supplier-specific and hybrid lines: none (the engine has them, but the adapters "
+            "do not load vendor disclosures and product footprints yet)"
         )
 
         baseline_s = baseline(useeio)
@@ -313,11 +260,6 @@ def main():
             "memory_goal_mb": 400,
             "pass": bool(ratio <= 3 and peak.peak <= 400),
         }
-    finally:
-        cleanup()
-        import shutil
-
-        shutil.rmtree(var_dir, ignore_errors=True)
     print(json.dumps(result))
 
 

@@ -19,27 +19,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
-import resource
-import secrets
-import shutil
 import sys
-import tempfile
 import time
+from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _django import add_database_argument, django_environment, maxrss_mb
+
 VENDORS = 5000
 GOAL_RATIO = 3
 MEMORY_GOAL_MB = 300
-
-
-def _maxrss_mb() -> float:
-    # Linux reports kilobytes, macOS bytes.
-    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return value / 1024 / (1024 if sys.platform == "darwin" else 1)
 
 
 def generate(path: Path, lines: int) -> None:
@@ -91,28 +81,6 @@ def generate(path: Path, lines: int) -> None:
                     "yes" if hardware and rng.random() < 0.3 else "",
                 ]
             )
-
-
-def setup_database(url: str | None, workdir: Path):
-    """Point Django at a throwaway database; returns (DATABASE_URL, cleanup)."""
-    if not url or url.startswith("sqlite"):
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"tenderleaf_bench_{secrets.token_hex(4)}"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def create_vendors() -> None:
@@ -173,27 +141,17 @@ def baseline(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=None)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    add_database_argument(parser)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="tenderleaf-bench-spend-"))
-    database_url, cleanup = setup_database(args.database_url, workdir)
-    is_postgres = database_url.startswith(("postgres", "postgresql"))
-    lines = args.lines or (1_000_000 if is_postgres else 200_000)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["TENDERLEAF_VAR_DIR"] = str(workdir / "var")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    sys.path.insert(0, str(ROOT))
-    try:
-        import django
-
-        django.setup()
+    with django_environment(args.database_url, prefix="tenderleaf-bench-spend-") as bench:
         from django.core.management import call_command
-        from django.db import connection
 
-        call_command("migrate", verbosity=0)
+        from scope3.models import SpendLine
+
+        lines = args.lines or (1_000_000 if bench.database == "postgresql" else 200_000)
         create_vendors()
-        ledger = workdir / "ledger.csv"
+        ledger = bench.workdir / "ledger.csv"
         started = time.perf_counter()
         generate(ledger, lines)
         size_mb = ledger.stat().st_size / 1e6
@@ -201,23 +159,19 @@ def main() -> int:
             f"generated {lines} lines ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s"
         )
 
-        from io import StringIO
-
-        from scope3.models import SpendLine
-
-        rss_before = _maxrss_mb()
+        rss_before = maxrss_mb()
         out = StringIO()
         started = time.perf_counter()
         call_command("import_spend", str(ledger), stdout=out)
         import_s = time.perf_counter() - started
-        peak_mb = _maxrss_mb()
+        peak_mb = maxrss_mb()
         stored = SpendLine.objects.count()
         print(out.getvalue().strip())
         assert stored == lines, f"stored {stored} of {lines} lines"
 
         baseline_s = baseline(ledger)
         ratio = import_s / baseline_s
-        database = connection.vendor
+        database = bench.database
         print(
             f"{database}: import_spend {import_s:.2f} s ({lines / import_s:,.0f} lines/s); "
             f"baseline ({'COPY' if database == 'postgresql' else 'csv.reader + executemany'}) "
@@ -239,9 +193,6 @@ def main() -> int:
             "memory_goal_mb": MEMORY_GOAL_MB,
             "pass": ratio <= GOAL_RATIO and peak_mb <= MEMORY_GOAL_MB,
         }
-    finally:
-        cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result))
     return 0
 

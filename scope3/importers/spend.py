@@ -381,6 +381,167 @@ def row_parse(row_number: int, cells: list, header: Header, errors: list[RowErro
     return values if ok else None
 
 
+def stored_values(values: list) -> tuple:
+    """``row_parse`` values in the form they are stored and spooled: plain str/bool/None.
+
+    Dates become ISO text and decimals their canonical text (``str(Decimal)``); both COPY and
+    ``executemany`` take them as such, and plain values spool fast (marshal).
+    """
+    stored = list(values)
+    stored[_DATE] = values[_DATE].isoformat()
+    for index in _DECIMAL_INDEXES:
+        if values[index] is not None:
+            stored[index] = str(values[index])
+    return tuple(stored)
+
+
+_DATE, _AMOUNT = FIELDS.index("date"), FIELDS.index("amount")
+_DECIMAL_INDEXES = tuple(FIELDS.index(field) for field in ("amount", *DECIMAL_FIELDS))
+_FROM_ISO = datetime.date.fromisoformat
+
+
+def _plain_decimal_ok(text: str) -> bool:
+    """True when ``_decimal`` would accept ``text`` (sign aside), checked on the text alone.
+
+    The same language as ``_PLAIN_DECIMAL`` (``\\d`` and ``str.isdecimal`` both mean Unicode
+    category Nd) without the regular expression, which costs more than the rest of a row's
+    checks together.
+    """
+    if not text:
+        return False
+    body = text[1:] if text[0] in "+-" else text
+    whole, _, fraction = body.partition(".")
+    if whole:
+        if not whole.isdecimal() or (fraction and not fraction.isdecimal()):
+            return False
+    elif not fraction.isdecimal():
+        return False
+    if len(whole) > AMOUNT_INTEGER_DIGITS and len(whole.lstrip("0")) > AMOUNT_INTEGER_DIGITS:
+        return False
+    return len(fraction) <= AMOUNT_DECIMAL_PLACES or (
+        len(fraction.rstrip("0")) <= AMOUNT_DECIMAL_PLACES
+    )
+
+
+def _negative(text: str) -> bool:
+    # "-0" and "-0.00" are zero, not negative (as Decimal compares them).
+    return text.startswith("-") and text.strip("-0.") != ""
+
+
+def row_parser(header: Header):
+    """``parse(row_number, cells, errors)`` for rows under ``header``: the hot loop of an import.
+
+    Same rules, messages and results as :func:`row_parse`, whose output it returns already in
+    stored form (:func:`stored_values`), but with the per-column decisions taken once per file
+    and every check of a valid row inlined: no converter call per cell and no ``Decimal``
+    arithmetic for checks the text answers. A row that fails any check goes through
+    ``row_parse`` itself, so the errors reported are exactly its errors (and if the fast checks
+    were ever stricter than the rules, the row is still accepted as ``row_parse`` decides).
+    """
+    width = header.width
+    # Absent columns read the empty cell appended at the end of every row.
+    p = [position if position is not None else -1 for position in header.positions]
+    (
+        p_ext, p_date, p_vendor, p_tax, p_amount, p_currency, p_naics, p_description, p_gl,
+        p_quantity, p_unit, p_hardware, p_product, p_weight, p_distance, p_mode, p_waste,
+        p_capital,
+    ) = p  # fmt: skip
+    limits = TEXT_LIMITS
+    l_ext, l_vendor, l_tax = limits["external_id"], limits["vendor"], limits["vendor_tax_id"]
+    l_description, l_gl, l_unit = limits["description"], limits["gl_account"], limits["unit"]
+    l_hardware, l_product = limits["hardware_class"], limits["product_id"]
+    l_mode, l_waste = limits["mode"], limits["waste_treatment"]
+    currencies, true_words, false_words = ISO_4217, TRUE_WORDS, FALSE_WORDS
+    decimal_ok, negative, from_iso = _plain_decimal_ok, _negative, _FROM_ISO
+
+    def slow(row_number, cells, errors):
+        values = row_parse(row_number, cells, header, errors)
+        return None if values is None else stored_values(values)
+
+    def parse(row_number: int, cells: list, errors: list[RowError]):
+        if len(cells) != width:
+            return slow(row_number, cells, errors)
+        cells.append("")
+        try:
+            external_id = cells[p_ext].strip()
+            date = cells[p_date].strip()
+            vendor = cells[p_vendor].strip()
+            tax_id = cells[p_tax].strip()
+            amount = cells[p_amount].strip()
+            currency = cells[p_currency].strip().upper()
+            naics = cells[p_naics].strip()
+            description = cells[p_description]
+            gl_account = cells[p_gl].strip()
+            quantity = cells[p_quantity].strip()
+            unit = cells[p_unit].strip()
+            hardware = cells[p_hardware].strip()
+            product = cells[p_product].strip()
+            weight = cells[p_weight].strip()
+            distance = cells[p_distance].strip()
+            mode = cells[p_mode].strip()
+            waste = cells[p_waste].strip()
+            capital = cells[p_capital].strip().casefold()
+        finally:
+            cells.pop()
+        if (
+            not (vendor or tax_id)
+            or len(external_id) > l_ext
+            or len(vendor) > l_vendor
+            or len(tax_id) > l_tax
+            or len(description) > l_description
+            or len(gl_account) > l_gl
+            or len(unit) > l_unit
+            or len(hardware) > l_hardware
+            or len(product) > l_product
+            or len(mode) > l_mode
+            or len(waste) > l_waste
+            or currency not in currencies
+            or (naics and not (len(naics) == 6 and naics.isdecimal()))
+            # The shape of YYYY-MM-DD; fromisoformat below checks the digits and the calendar.
+            or len(date) != 10
+            or date[4] != "-"
+            or date[7] != "-"
+            or not date.isascii()
+            or not decimal_ok(amount)
+        ):
+            return slow(row_number, cells, errors)
+        try:
+            from_iso(date)
+        except ValueError:
+            return slow(row_number, cells, errors)
+        if capital in true_words:
+            capital = True
+        elif capital in false_words:
+            capital = False
+        else:
+            return slow(row_number, cells, errors)
+        for text in (quantity, weight, distance):
+            if text and (not decimal_ok(text) or negative(text)):
+                return slow(row_number, cells, errors)
+        return (
+            external_id,
+            date,
+            vendor,
+            tax_id,
+            str(Decimal(amount)),
+            currency,
+            naics,
+            description,
+            gl_account,
+            str(Decimal(quantity)) if quantity else None,
+            unit,
+            hardware,
+            product,
+            str(Decimal(weight)) if weight else None,
+            str(Decimal(distance)) if distance else None,
+            mode,
+            waste,
+            capital,
+        )
+
+    return parse
+
+
 # --- file readers ------------------------------------------------------------------------------
 
 

@@ -22,16 +22,18 @@ allocation bases when it is planned, so re-running with the same inputs gives th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 import os
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -46,6 +48,7 @@ from scope3.selectors import factor_dataset_get, factor_dataset_latest
 
 DEFAULT_CHUNK_LINES = 5000
 DEFAULT_STALE_SECONDS = 900
+DEFAULT_SYNC_WORKERS = 2
 START_REASON = "inventory run started"
 TASK_REASON = "inventory run (task)"
 
@@ -501,12 +504,41 @@ def inventory_run_fail(*, run_id: int, error: str) -> None:
 # --- in-process execution (--sync, tests, the benchmark) ---------------------------------------
 
 
+def sync_workers_setting() -> int:
+    return max(1, _int_setting("SCOPE3_SYNC_WORKERS", DEFAULT_SYNC_WORKERS))
+
+
+def _sync_workers() -> int:
+    """How many chunks ``inventory_run_execute`` processes at once.
+
+    On PostgreSQL, outside a caller's transaction, several: while one thread computes a chunk
+    (holding the GIL), another waits on the database storing its chunk (index updates and
+    foreign-key checks at commit, which take as long as the computation), so the two overlap
+    as they do between Celery workers. Inside a transaction (tests, a caller's atomic block)
+    another connection could not see the caller's rows, and SQLite has one writer at a time:
+    one chunk after another there.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return sync_workers_setting()
+
+
+def _chunk_process_in_thread(chunk_id: int, *, actor, worker: str) -> ChunkOutcome:
+    try:
+        # A thread starts without the caller's context variables: set the actor again.
+        with acting_as(actor, TASK_REASON):
+            return inventory_chunk_process(chunk_id=chunk_id, worker=worker, queue=False)
+    finally:
+        connection.close()  # this thread's own connection
+
+
 def inventory_run_execute(
     *, run: InventoryRun, worker: str = "sync", progress: Callable | None = None
 ) -> InventoryRun:
     """Plan (if needed), process every chunk in this process, and finish: the ``--sync`` path,
-    the same code the tasks run."""
-    with acting_as_system(TASK_REASON):
+    the same code the tasks run (chunks claimed and stored the same way, so a chunk is never
+    counted twice however many threads process them; see :func:`_sync_workers`)."""
+    with acting_as_system(TASK_REASON) as actor:
         run = inventory_run_plan(run_id=run.pk, queue=False)
         chunk_ids = list(
             InventoryChunk.objects.filter(run=run)
@@ -514,9 +546,17 @@ def inventory_run_execute(
             .order_by("index")
             .values_list("pk", flat=True)
         )
-        for chunk_id in chunk_ids:
-            inventory_chunk_process(chunk_id=chunk_id, worker=worker, queue=False)
-            if progress is not None:
-                progress(InventoryRun.objects.get(pk=run.pk))
+        workers = min(_sync_workers(), len(chunk_ids))
+        if workers > 1:
+            process = functools.partial(_chunk_process_in_thread, actor=actor, worker=worker)
+            with ThreadPoolExecutor(workers, thread_name_prefix="scope3-chunk") as pool:
+                for _outcome in pool.map(process, chunk_ids):
+                    if progress is not None:
+                        progress(InventoryRun.objects.get(pk=run.pk))
+        else:
+            for chunk_id in chunk_ids:
+                inventory_chunk_process(chunk_id=chunk_id, worker=worker, queue=False)
+                if progress is not None:
+                    progress(InventoryRun.objects.get(pk=run.pk))
         finished = inventory_run_finish(run_id=run.pk)
     return finished or InventoryRun.objects.get(pk=run.pk)

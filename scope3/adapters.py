@@ -245,11 +245,65 @@ def load_vendor_naics() -> dict[int, str]:
 def load_disclosures(*, year: int, ids: Iterable[int] | None = None) -> list[DisclosureInput]:
     """Accepted corporate disclosures whose period overlaps ``year`` (hybrid method).
 
-    Fed by ``vendors.EmissionsDisclosure`` (issue 3) once it exists: accepted, not superseded,
-    period overlapping the year; ``ids`` (the ones a run recorded when it was planned) restrict
-    it so every chunk of a run reads the same disclosures. No such model yet: none.
+    Only ``accepted`` ones: a superseded disclosure was replaced by a later acceptance for the
+    same period, and drafts, submitted and rejected ones are not evidence yet. ``ids`` (the ones
+    a run recorded when it was planned) restrict it so every chunk of a run reads the same
+    disclosures, even if one is superseded while the run is going.
     """
-    return []
+    from vendors.models import EmissionsDisclosure
+
+    if ids is not None:
+        rows = EmissionsDisclosure.objects.filter(pk__in=list(ids))
+    else:
+        rows = EmissionsDisclosure.objects.filter(
+            status=EmissionsDisclosure.Status.ACCEPTED,
+            period_start__year__lte=year,
+            period_end__year__gte=year,
+        )
+    none = EmissionsDisclosure.Verification.NONE
+    return [
+        DisclosureInput(
+            disclosure_id=str(pk),
+            vendor_id=vendor_id,
+            period_start=period_start,
+            period_end=period_end,
+            scope1_t=scope1,
+            scope2_market_t=scope2_market,
+            currency=(currency or "").upper(),
+            revenue=revenue,
+            scope3_upstream_t=scope3_upstream,
+            allocated_to_us_t=allocated,
+            allocation_uncertainty_pct=allocation_pct,
+            verified=bool(verification) and verification != none,
+        )
+        for (
+            pk,
+            vendor_id,
+            period_start,
+            period_end,
+            scope1,
+            scope2_market,
+            currency,
+            revenue,
+            scope3_upstream,
+            allocated,
+            allocation_pct,
+            verification,
+        ) in rows.order_by("vendor_id", "-period_end", "pk").values_list(
+            "pk",
+            "vendor_id",
+            "period_start",
+            "period_end",
+            "scope1_tco2e",
+            "scope2_market_tco2e",
+            "revenue_currency",
+            "revenue",
+            "scope3_upstream_tco2e",
+            "allocated_to_us_tco2e",
+            "allocation_uncertainty_pct",
+            "verification",
+        )
+    ]
 
 
 def load_product_footprints(
@@ -257,18 +311,54 @@ def load_product_footprints(
 ) -> list[ProductFootprintInput]:
     """Product carbon footprints of vendors' products (supplier-specific method).
 
-    Fed by ``vendors.ProductFootprint`` (issue 3, PACT documents) once it exists, with
-    ``kgco2e_per_declared_unit = pcfExcludingBiogenic / declaredUnitAmount``; ``ids`` as for
-    :func:`load_disclosures`. No such model yet: none.
+    Fed by ``vendors.ProductFootprint`` (PACT documents): the newest version of each active
+    footprint, one input per product id it names, with ``pcf_excluding_biogenic_kgco2e``
+    already per one unit of measurement (see ``vendors.pact``). ``ids`` as for
+    :func:`load_disclosures`. ``year`` does not narrow them: a footprint describes a product,
+    not a period, and the engine matches it by vendor, product id and unit.
     """
-    return []
+    from vendors.models import ProductFootprint
+
+    rows = ProductFootprint.objects.all()
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    newest: dict[tuple, tuple] = {}
+    for row in rows.order_by("vendor_id", "pact_id", "-pact_version", "-pk").values_list(
+        "pk",
+        "vendor_id",
+        "pact_id",
+        "pact_status",
+        "product_ids",
+        "declared_unit",
+        "pcf_excluding_biogenic_kgco2e",
+        "assured",
+    ):
+        newest.setdefault((row[1], row[2]), row)
+    inputs = []
+    for pk, vendor_id, _pact_id, pact_status, product_ids, unit, kg, assured in newest.values():
+        if ids is None and pact_status != "Active":
+            continue
+        for product_id in product_ids or []:
+            product_id = str(product_id).strip()
+            if product_id:
+                inputs.append(
+                    ProductFootprintInput(
+                        footprint_id=str(pk),
+                        vendor_id=vendor_id,
+                        product_id=product_id,
+                        kgco2e_per_declared_unit=kg,
+                        declared_unit=unit,
+                        assured=assured,
+                    )
+                )
+    return inputs
 
 
 def supplier_data_ids(*, year: int) -> dict[str, list]:
     """Ids of the supplier data a run will read, recorded in its plan at planning time."""
     return {
         "disclosure_ids": sorted(int(d.disclosure_id) for d in load_disclosures(year=year)),
-        "footprint_ids": sorted(int(f.footprint_id) for f in load_product_footprints(year=year)),
+        "footprint_ids": sorted({int(f.footprint_id) for f in load_product_footprints(year=year)}),
     }
 
 

@@ -71,6 +71,42 @@ class RunStartForm(forms.Form):
         }
 
 
+def _year_initial(value: str | None) -> dict:
+    """``?year=`` from an "offer to re-run" link pre-fills the start form (POST still validates)."""
+    if value and value.isdigit() and 1900 <= int(value) <= 2100:
+        return {"year": int(value)}
+    return {}
+
+
+def rerun_offer(request, years) -> str:
+    """HTML naming the inventory years new supplier data affects, with a start link for each.
+
+    Only years that already have a run are "affected" (a year never estimated is simply
+    estimated when someone starts it). Users who may not start runs are told who can.
+    """
+    years = sorted({int(y) for y in years})
+    estimated = sorted(
+        set(
+            InventoryRun.objects.filter(reporting_year__in=years).values_list(
+                "reporting_year", flat=True
+            )
+        )
+    )
+    if not estimated:
+        return ""
+    if not request.user.has_perm("scope3.add_inventoryrun"):
+        return format_html(
+            "It changes the Scope 3 inventory of FY{}: a sustainability analyst can re-run it.",
+            ", FY".join(str(y) for y in estimated),
+        )
+    start = reverse("admin:scope3_inventoryrun_start")
+    return format_html_join(
+        " ",
+        'Re-run the FY{} Scope 3 inventory with it: <a href="{}?year={}">start a run</a>.',
+        ((year, start, year) for year in estimated),
+    )
+
+
 def _kg(value) -> str:
     return "—" if value is None else f"{value:,.3f}"
 
@@ -242,7 +278,7 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
     def start_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = RunStartForm(request.POST or None)
+        form = RunStartForm(request.POST or None, initial=_year_initial(request.GET.get("year")))
         if request.method == "POST" and form.is_valid():
             try:
                 run = inventory_run_start(

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
+from scope3.admin.runs import rerun_offer
+from scope3.models import SpendLine
 from vendors import selectors
 from vendors.models import DisclosureRequest, EmissionsDisclosure, ProductFootprint, Vendor
 from vendors.services import (
@@ -641,6 +643,15 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
                     f"{verb}; the vendor's contacts are told by email.",
                     messages.SUCCESS,
                 )
+                if decision == "accept":
+                    # An accepted disclosure feeds the hybrid method of every inventory year
+                    # its period covers; offer to re-run those already estimated.
+                    offer = rerun_offer(
+                        request,
+                        range(disclosure.period_start.year, disclosure.period_end.year + 1),
+                    )
+                    if offer:
+                        self.message_user(request, offer, messages.INFO)
                 return HttpResponseRedirect(change_url)
 
         context = {
@@ -677,6 +688,19 @@ def _shown(value):
 
 
 # --- product footprints -----------------------------------------------------------------------
+
+
+def _footprint_line_years(footprint: ProductFootprint) -> list[int]:
+    """Years in which we bought a product this footprint names from its vendor."""
+    product_ids = [str(p).strip() for p in footprint.product_ids or [] if str(p).strip()]
+    if not product_ids:
+        return []
+    return [
+        day.year
+        for day in SpendLine.objects.filter(
+            vendor_id=footprint.vendor_id, product_id__in=product_ids
+        ).dates("date", "year")
+    ]
 
 
 @admin.register(ProductFootprint)
@@ -723,6 +747,15 @@ class ProductFootprintAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
     readonly_fields = fields
 
     @admin.display(description="reference period", ordering="reference_period_start")
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        footprint = self.get_object(request, unquote(object_id))
+        if footprint is not None and request.method == "GET":
+            # Offer to re-run the inventory years whose lines this footprint now prices.
+            offer = rerun_offer(request, _footprint_line_years(footprint))
+            if offer:
+                self.message_user(request, offer, messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def reference_period(self, obj):
         return f"{obj.reference_period_start:%d %b %Y} to {obj.reference_period_end:%d %b %Y}"
 

@@ -1,0 +1,191 @@
+"""Inventory runs read the vendors' accepted disclosures and PACT footprints (hybrid and
+supplier-specific methods), and accepting supplier data offers to re-run the years it affects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from assurance.history import system_user
+from scope3.models import EmissionEstimate, SpendLine
+from scope3.services import inventory_run_execute, inventory_run_start
+from scope3.tests import runs_support as support
+from vendors.models import EmissionsDisclosure, ProductFootprint
+from vendors.tests.factories import VendorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pack():
+    return {"useeio": support.useeio(), **support.reference_pack()}
+
+
+def disclosure(vendor, status=EmissionsDisclosure.Status.ACCEPTED, **values):
+    fields = {
+        "period_start": dt.date(2024, 1, 1),
+        "period_end": dt.date(2024, 12, 31),
+        "scope1_tco2e": Decimal("1000"),
+        "scope2_location_tco2e": Decimal("4200"),
+        "scope2_market_tco2e": Decimal("4000"),
+        "revenue": Decimal("500000000"),
+        "revenue_currency": "USD",
+        "verification": EmissionsDisclosure.Verification.LIMITED,
+        "created_by": system_user(),
+        **values,
+    }
+    return EmissionsDisclosure.objects.create(vendor=vendor, status=status, **fields)
+
+
+def footprint(vendor, *, version=1, pact_id=None, kg="310.5", status="Active"):
+    return ProductFootprint.objects.create(
+        vendor=vendor,
+        pact_id=pact_id or uuid.uuid4(),
+        pact_version=version,
+        spec_version="2.2.0",
+        pact_status=status,
+        product_ids=["urn:gtin:0123456789012"],
+        product_name="Accelerator card",
+        declared_unit="piece",
+        declared_unit_amount=Decimal("1"),
+        pcf_excluding_biogenic_kgco2e=Decimal(kg),
+        reference_period_start=dt.datetime(2023, 1, 1, tzinfo=dt.UTC),
+        reference_period_end=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        raw_document={},
+        created_by=system_user(),
+    )
+
+
+def run_2024():
+    run = inventory_run_start(actor=system_user(), year=2024, queue=False)
+    return inventory_run_execute(run=run)
+
+
+def estimate_of(run, external_id):
+    return EmissionEstimate.objects.get(run=run, spend_line__external_id=external_id)
+
+
+def test_an_accepted_disclosure_gives_the_hybrid_estimate_of_the_worked_example(pack):
+    # Scope 1 = 1,000 t, Scope 2 market-based = 4,000 t, revenue 500 M USD:
+    # intensity 5,000 t / 500 M USD = 10 t per M USD; our spend 2 M USD -> 20 t = 20,000 kg.
+    vendor = VendorFactory(naics_code="334413")
+    accepted = disclosure(vendor)
+    disclosure(vendor, status=EmissionsDisclosure.Status.SUBMITTED, scope1_tco2e=Decimal("1"))
+    source = support.batch()
+    SpendLine.objects.bulk_create([support.line(source, 0, vendor=vendor, amount="2000000")])
+
+    run = run_2024()
+
+    line = estimate_of(run, "L000000")
+    assert line.method == "hybrid"
+    assert line.kgco2e == Decimal("20000.000")
+    assert line.source_disclosure_id == accepted.pk
+    assert line.dq == 2  # verified (limited assurance)
+    assert run.plan["disclosure_ids"] == [accepted.pk]
+
+
+def test_a_rejected_or_submitted_disclosure_is_not_used(pack):
+    vendor = VendorFactory(naics_code="334413")
+    disclosure(vendor, status=EmissionsDisclosure.Status.REJECTED)
+    disclosure(vendor, status=EmissionsDisclosure.Status.SUBMITTED)
+    source = support.batch()
+    SpendLine.objects.bulk_create([support.line(source, 0, vendor=vendor, amount="1000")])
+
+    line = estimate_of(run_2024(), "L000000")
+
+    assert line.method == "spend_based"
+
+
+def test_the_newest_active_pact_footprint_prices_the_product_line(pack):
+    # 4 cards at 310.5 kg each (version 2 of the footprint) = 1,242 kg, supplier-specific.
+    vendor = VendorFactory(naics_code="334413")
+    pact_id = uuid.uuid4()
+    footprint(vendor, version=1, pact_id=pact_id, kg="999")
+    newest = footprint(vendor, version=2, pact_id=pact_id, kg="310.5")
+    source = support.batch()
+    SpendLine.objects.bulk_create(
+        [
+            support.line(
+                source,
+                0,
+                vendor=vendor,
+                amount="40000",
+                quantity=Decimal(4),
+                unit="piece",
+                product_id="urn:gtin:0123456789012",
+            )
+        ]
+    )
+
+    run = run_2024()
+
+    line = estimate_of(run, "L000000")
+    assert line.method == "supplier_specific"
+    assert line.kgco2e == Decimal("1242.000")
+    assert line.source_footprint_id == newest.pk
+
+
+def test_a_deprecated_footprint_is_not_used(pack):
+    vendor = VendorFactory(naics_code="334413")
+    footprint(vendor, status="Deprecated")
+    source = support.batch()
+    SpendLine.objects.bulk_create(
+        [
+            support.line(
+                source,
+                0,
+                vendor=vendor,
+                amount="40000",
+                quantity=Decimal(4),
+                unit="piece",
+                product_id="urn:gtin:0123456789012",
+            )
+        ]
+    )
+
+    assert estimate_of(run_2024(), "L000000").method == "spend_based"
+
+
+def test_accepting_a_disclosure_offers_to_rerun_an_estimated_year(pack, client_for, analyst):
+    vendor = VendorFactory(naics_code="334413")
+    source = support.batch()
+    SpendLine.objects.bulk_create([support.line(source, 0, vendor=vendor, amount="1000")])
+    run_2024()
+    submitted = disclosure(vendor, status=EmissionsDisclosure.Status.SUBMITTED)
+    # An analyst who also reviews disclosures (both roles) may start the run offered.
+    analyst.groups.add(Group.objects.get(name="procurement"))
+    client = client_for(analyst)
+
+    response = client.post(
+        reverse("admin:vendors_emissionsdisclosure_accept", args=[submitted.pk]),
+        {"comment": ""},
+    )
+
+    assert response.status_code == 302
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    start = reverse("admin:scope3_inventoryrun_start")
+    assert any(f'href="{start}?year=2024"' in text for text in texts), texts
+    form = client.get(f"{start}?year=2024")
+    assert 'value="2024"' in form.content.decode()
+
+
+def test_an_officer_who_cannot_start_runs_is_told_who_can(pack, client_for, officer):
+    vendor = VendorFactory(naics_code="334413")
+    source = support.batch()
+    SpendLine.objects.bulk_create([support.line(source, 0, vendor=vendor, amount="1000")])
+    run_2024()
+    submitted = disclosure(vendor, status=EmissionsDisclosure.Status.SUBMITTED)
+
+    response = client_for(officer).post(
+        reverse("admin:vendors_emissionsdisclosure_accept", args=[submitted.pk]),
+        {"comment": ""},
+    )
+
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("FY2024" in t and "sustainability analyst can re-run" in t for t in texts), texts

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assurance import uploads
-from assurance.uploads import UploadRefused
+from assurance import tables
+from assurance.tables import Header, RowError, shown
 from scope3.engine.context import normalise_code
 
 COLUMNS = (
@@ -36,9 +36,18 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("asset_tag", "hardware_class", "quantity", "in_service_date")
 REQUIRED_VALUES = REQUIRED_COLUMNS
 TEXT_LIMITS = {"model": 200, "location": 200, "vendor": 300, "vendor_tax_id": 40}
-DELIMITERS = (",", ";", "\t")
-MAX_FIELD_CHARS = 64 * 1024
-MAX_REPORTED_VALUE_CHARS = 200
+SPEC = tables.TableSpec(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    header_hint="Known columns: "
+    + ", ".join(COLUMNS)
+    + "; required: "
+    + ", ".join(REQUIRED_COLUMNS)
+    + ".",
+    empty_message="The file is empty: it needs a header row ("
+    + ", ".join(COLUMNS)
+    + ") and one row per asset tag.",
+)
 # Inventories count whole units; more than a million of one tag is a typo, not a data centre.
 MAX_QUANTITY = 1_000_000
 
@@ -49,21 +58,6 @@ _ASSET_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/#\- ]{0,99}")
 _HARDWARE_CLASS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,59}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE_NUMBER = re.compile(r"\+?\d+")
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    rule: str
-
-    def __str__(self) -> str:
-        shown_value = f" “{self.value}”" if self.value else ""
-        return f"row {self.row}, column {self.column}{shown_value}: {self.rule}"
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "value": self.value, "rule": self.rule}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,58 +75,8 @@ class AssetRow:
     in_service_date: datetime.date
 
 
-@dataclass(frozen=True)
-class Header:
-    """``positions[i]`` is the cell index of COLUMNS[i], or None if the file lacks the column."""
-
-    positions: tuple[int | None, ...]
-    width: int
-
-
-def shown(value: str) -> str:
-    if len(value) > MAX_REPORTED_VALUE_CHARS:
-        return value[: MAX_REPORTED_VALUE_CHARS - 3] + "..."
-    return value
-
-
-# --- header ------------------------------------------------------------------------------------
-
-
 def header_parse(cells: list[str]) -> Header:
-    """Map header cells to columns, refusing missing required, unknown and repeated columns."""
-    found: dict[str, int] = {}
-    unknown, repeated = [], []
-    for index, raw in enumerate(cells):
-        name = (raw or "").strip().lstrip("\ufeff").casefold()
-        if not name:
-            continue
-        if name not in COLUMNS:
-            unknown.append(shown((raw or "").strip()))
-            continue
-        if name in found:
-            repeated.append(name)
-            continue
-        found[name] = index
-    parts = []
-    missing = [name for name in REQUIRED_COLUMNS if name not in found]
-    if missing:
-        parts.append("missing required columns: " + ", ".join(missing))
-    if unknown:
-        parts.append("unknown columns: " + ", ".join(repr(name) for name in unknown))
-    if repeated:
-        parts.append("columns given twice: " + ", ".join(repeated))
-    if parts:
-        raise UploadRefused(
-            "Row 1 (the header): "
-            + "; ".join(parts)
-            + ". Known columns: "
-            + ", ".join(COLUMNS)
-            + "; required: "
-            + ", ".join(REQUIRED_COLUMNS)
-            + ".",
-            code="header",
-        )
-    return Header(positions=tuple(found.get(name) for name in COLUMNS), width=len(cells))
+    return tables.header_parse(cells, SPEC)
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -255,63 +199,9 @@ def row_parse(
 # --- the file ----------------------------------------------------------------------------------
 
 
-def _delimiter_for(header_line: str) -> str:
-    """Comma, semicolon (European Excel's "CSV") or tab: whichever yields the most columns."""
-
-    def score(delimiter):
-        cells = next(csv.reader([header_line], delimiter=delimiter), [])
-        return sum(1 for cell in cells if cell.strip().lstrip("\ufeff").casefold() in COLUMNS)
-
-    best = max(DELIMITERS, key=score)
-    return best if score(best) else ","
-
-
 def csv_rows(binary) -> Iterator[Header | tuple[int, list[str]]]:
-    """Yield the Header, then ``(row number, cells)`` of every non-blank data row.
-
-    The type is decided from the bytes (an XLSX, a PDF or UTF-16 text is refused with what to do),
-    lines are read with a length limit (a 20 MB line is refused before csv parses it), and csv
-    fields are capped.
-    """
-    binary.seek(0)
-    refusal = uploads.text_refusal(uploads.sniff_kind(binary.read(4096)))
-    if refusal is not None:
-        raise refusal
-    binary.seek(0)
-    csv.field_size_limit(MAX_FIELD_CHARS)
-    handle = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    try:
-        lines = uploads.text_lines(handle)
-        header_line = next(lines, None)
-        while header_line is not None and not header_line.strip():
-            header_line = next(lines, None)
-        if header_line is None:
-            raise UploadRefused(
-                "The file is empty: it needs a header row (" + ", ".join(COLUMNS) + ") and one "
-                "row per asset tag.",
-                code="empty",
-            )
-        delimiter = _delimiter_for(header_line)
-        header = header_parse(next(csv.reader([header_line], delimiter=delimiter), []))
-        yield header
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        row_number = 1
-        try:
-            for cells in reader:
-                row_number += 1
-                if not cells or not any(cell.strip() for cell in cells):
-                    continue
-                yield row_number, cells
-        except csv.Error as exc:
-            raise UploadRefused(
-                f"Row {row_number + 1}: malformed CSV ({exc}); cells are limited to "
-                f"{MAX_FIELD_CHARS} characters.",
-                code="malformed",
-            ) from None
-    finally:
-        # Leave the caller's file open: the caller closes it.
-        if not binary.closed:
-            handle.detach()
+    """Yield the Header, then ``(row number, cells)`` of every non-blank data row."""
+    return tables.csv_rows(binary, SPEC)
 
 
 def template_csv() -> bytes:

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assurance import uploads
+from assurance import tables, uploads
+from assurance.tables import Header, RowError, shown
 from assurance.uploads import UploadRefused, csv_safe
 from scope3.importers.spend import ISO_4217
 from vendors.models import EmissionsDisclosure
@@ -47,9 +48,13 @@ COLUMNS = (
     "methodology_notes",
 )
 REQUIRED = ("period_start", "period_end", "scope1_tco2e")
-DELIMITERS = (",", ";", "\t")
-MAX_FIELD_CHARS = 64 * 1024
-MAX_REPORTED_VALUE_CHARS = 200
+SPEC = tables.TableSpec(
+    columns=COLUMNS,
+    required=REQUIRED,
+    header_hint="Use the template's header row; known columns: " + ", ".join(COLUMNS) + ".",
+    empty_message="The file is empty: it needs the template's header row and one row per "
+    "reporting entity and period.",
+)
 XLSX_SHEET = "Disclosures"
 
 _MODEL = EmissionsDisclosure._meta
@@ -127,68 +132,11 @@ _PLAIN_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    rule: str
-
-    def __str__(self) -> str:
-        shown = f" “{self.value}”" if self.value else ""
-        return f"row {self.row}, column {self.column}{shown}: {self.rule}"
-
-
-@dataclass(frozen=True)
-class Header:
-    """``positions[i]`` is the cell index of COLUMNS[i] in a row, or None if the file lacks it."""
-
-    positions: tuple[int | None, ...]
-    width: int
-
-
-def shown(value: str) -> str:
-    if len(value) > MAX_REPORTED_VALUE_CHARS:
-        return value[: MAX_REPORTED_VALUE_CHARS - 3] + "..."
-    return value
-
-
 # --- header ------------------------------------------------------------------------------------
 
 
 def header_parse(cells: list[str]) -> Header:
-    """Map header cells to columns, refusing missing required, unknown and repeated columns."""
-    found: dict[str, int] = {}
-    unknown, repeated = [], []
-    for index, raw in enumerate(cells):
-        name = (raw or "").strip().lstrip("\ufeff").casefold()
-        if not name:
-            continue
-        if name not in COLUMNS:
-            unknown.append(shown((raw or "").strip()))
-            continue
-        if name in found:
-            repeated.append(name)
-            continue
-        found[name] = index
-    parts = []
-    missing = [name for name in REQUIRED if name not in found]
-    if missing:
-        parts.append("missing required columns: " + ", ".join(missing))
-    if unknown:
-        parts.append("unknown columns: " + ", ".join(repr(name) for name in unknown))
-    if repeated:
-        parts.append("columns given twice: " + ", ".join(repeated))
-    if parts:
-        raise UploadRefused(
-            "Row 1 (the header): "
-            + "; ".join(parts)
-            + ". Use the template's header row; known columns: "
-            + ", ".join(COLUMNS)
-            + ".",
-            code="header",
-        )
-    return Header(positions=tuple(found.get(name) for name in COLUMNS), width=len(cells))
+    return tables.header_parse(cells, SPEC)
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -454,63 +402,9 @@ def row_parse(row_number: int, cells: list, header: Header, errors: list[RowErro
 # --- readers -----------------------------------------------------------------------------------
 
 
-def _delimiter_for(header_line: str) -> str:
-    """The delimiter that turns the header line into the most known columns.
-
-    Comma, semicolon (European Excel's "CSV") and tab are tried; a semicolon file is read as one,
-    never mis-parsed into a single column.
-    """
-
-    def score(delimiter):
-        cells = next(csv.reader([header_line], delimiter=delimiter), [])
-        return sum(1 for cell in cells if cell.strip().lstrip("\ufeff").casefold() in COLUMNS)
-
-    best = max(DELIMITERS, key=score)
-    return best if score(best) else ","
-
-
 def csv_rows(binary) -> Iterator[Header | tuple[int, list[str]]]:
     """Yield the Header, then ``(row number, cells)`` of every non-blank data row of a CSV."""
-    binary.seek(0)
-    refusal = uploads.text_refusal(uploads.sniff_kind(binary.read(4096)))
-    if refusal is not None:
-        raise refusal
-    binary.seek(0)
-    csv.field_size_limit(MAX_FIELD_CHARS)
-    handle = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    try:
-        lines = uploads.text_lines(handle)
-        header_line = next(lines, None)
-        while header_line is not None and not header_line.strip():
-            header_line = next(lines, None)
-        if header_line is None:
-            raise UploadRefused(
-                "The file is empty: it needs the template's header row and one row per "
-                "reporting entity and period.",
-                code="empty",
-            )
-        delimiter = _delimiter_for(header_line)
-        header = header_parse(next(csv.reader([header_line], delimiter=delimiter), []))
-        yield header
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        row_number = 1
-        try:
-            for cells in reader:
-                row_number += 1
-                if not cells or not any(cell.strip() for cell in cells):
-                    continue
-                yield row_number, cells
-        except csv.Error as exc:
-            raise UploadRefused(
-                f"Row {row_number + 1}: malformed CSV ({exc}); cells are limited to "
-                f"{MAX_FIELD_CHARS} characters.",
-                code="malformed",
-            ) from None
-    finally:
-        # Leave the caller's file open (it closes it); it may already be closed if the caller
-        # dropped this generator late.
-        if not binary.closed:
-            handle.detach()
+    return tables.csv_rows(binary, SPEC)
 
 
 def xlsx_rows(binary) -> Iterator[Header | tuple[int, list[str]]]:

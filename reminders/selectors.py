@@ -210,3 +210,26 @@ def reminder_logs_for(obj, *, include_internal: bool = True, vendor=None) -> Que
     elif vendor is not None and isinstance(obj, Rfp):
         logs = logs.filter(window__startswith=f"v{vendor.pk}/")
     return logs
+
+
+def reminders_sent_by_target(objects) -> dict[int, list[ReminderLog]]:
+    """The reminders sent about each of ``objects`` (one model), newest first, in one query.
+
+    For vendor-facing lists: internal kinds (escalations, gate outcomes) are left out.
+    """
+    objects = list(objects)
+    if not objects:
+        return {}
+    logs = (
+        ReminderLog.objects.filter(
+            target_type=ContentType.objects.get_for_model(objects[0]),
+            target_id__in=[obj.pk for obj in objects],
+            status=ReminderLog.Status.SENT,
+        )
+        .exclude(kind__in=INTERNAL_KINDS)
+        .order_by("-sent_at", "-pk")
+    )
+    grouped: dict[int, list[ReminderLog]] = {obj.pk: [] for obj in objects}
+    for log in logs:
+        grouped[log.target_id].append(log)
+    return grouped

@@ -186,6 +186,35 @@ def test_first_sweep_late_sends_only_the_nearest_certificate_reminder(vendor):
     assert ReminderLog.objects.get().kind == "certificate_30"
 
 
+def test_vendor_sees_certificate_reminders_on_the_certificate_list(vendor, client_for):
+    from vendors.tests.factories import UserFactory, VendorMembershipFactory
+
+    CertificationFactory(
+        vendor=vendor,
+        number="ISO-REMINDED-1",
+        issue_date=datetime.date(2026, 1, 5),
+        expiry_date=datetime.date(2026, 12, 31),
+    )
+    other_vendor = VendorFactory(name="Other vendor")
+    VendorContactFactory(vendor=other_vendor, email="ops@other.example")
+    other = CertificationFactory(
+        vendor=other_vendor,
+        issue_date=datetime.date(2026, 1, 5),
+        expiry_date=datetime.date(2026, 12, 31),
+    )
+    _sweep_twice_on(datetime.date(2026, 12, 10))
+    assert ReminderLog.objects.filter(target_id=other.pk).exists()
+    user = VendorMembershipFactory(user=UserFactory(username="acme-member"), vendor=vendor).user
+
+    response = client_for(user).get(reverse("portal:certificate_list"))
+
+    page = response.content.decode()
+    assert "Reminders sent" in page
+    assert "Certificate: 30 days before expiry: 10 Dec 2026" in page
+    # Only this vendor's certificate carries a reminder row.
+    assert page.count("Certificate: 30 days before expiry") == 1
+
+
 def test_interleaved_sweeps_send_each_reminder_once(request_sent, monkeypatch):
     """A second sweep running between the first one's claim and its sends, and before it."""
     real_claim = services._claim

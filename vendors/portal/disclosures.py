@@ -18,6 +18,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from reminders.selectors import reminders_sent_by_target
 from vendors import selectors, services
 from vendors.models import DisclosureRequest, EmissionsDisclosure
 from vendors.portal.base import VendorPortalMixin
@@ -249,7 +250,12 @@ class CertificateListView(VendorPortalMixin, TemplateView):
     template_name = "portal/disclosures/certificates.html"
 
     def get_context_data(self, **kwargs):
-        kwargs["certificates"] = selectors.vendor_certificates(self.vendor)
+        certificates = list(selectors.vendor_certificates(self.vendor))
+        # Expiry and surveillance reminders sent about each certificate, in one query.
+        sent = reminders_sent_by_target(certificates)
+        for certificate in certificates:
+            certificate.sent_reminders = sent.get(certificate.pk, [])
+        kwargs["certificates"] = certificates
         return super().get_context_data(**kwargs)
 
 

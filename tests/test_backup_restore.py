@@ -14,7 +14,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.management import create_contenttypes
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -34,6 +37,11 @@ CSV_BYTES = b"site,kwh\nFrankfurt,120000\nDublin,95000\n"
 @pytest.fixture
 def live_instance(transactional_db, settings, tmp_path):
     """Two vendors' evidence files, their audit events and a linked audit trail, all committed."""
+    # An earlier transactional test may have flushed the content types that migrate wrote, while
+    # the content-type cache still holds their ids: recreate them and forget the cache.
+    ContentType.objects.clear_cache()
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
     settings.EVIDENCE_ROOT = tmp_path / "evidence-live"
     uploader = UserFactory(username="uploader")
     acme, zenith = VendorFactory(name="Acme Accelerators"), VendorFactory(name="Zenith Compute")

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.core.mail.backends import filebased
@@ -179,6 +180,9 @@ def _reset_producers() -> None:
     celery_app.pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    # kombu keeps producer pools per connection in a process-wide registry; the pool closed above
+    # would otherwise be handed out again for the real broker URL ("Acquire on closed pool").
+    kombu.pools.reset()
 
 
 class SlowFileEmailBackend(filebased.EmailBackend):

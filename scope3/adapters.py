@@ -21,6 +21,7 @@ from django.db import connection
 from scope3.engine import (
     AverageFactor,
     AverageKind,
+    AllocationBase,
     DatasetRef,
     DisclosureInput,
     EstimateResult,
@@ -33,14 +34,26 @@ from scope3.engine import (
     SpendLineInput,
     normalise_unit,
 )
+from scope3.engine.hardware import (
+    ActParameters,
+    DieSpec,
+    HardwareSpecInput,
+    SpecEmbodied,
+    SpecTerm,
+    normalise_node,
+    spec_embodied,
+)
+from scope3.engine.vocabulary import Vocabulary, spec_target
 from scope3.importers.spend import csv_safe
 from scope3.models import (
     EmissionEstimate,
     EmissionFactor,
     FactorDataset,
+    HardwareSpec,
     InventoryRun,
     ReferenceRate,
     SpendLine,
+    VocabularyTerm,
 )
 from vendors.models import Vendor
 
@@ -60,7 +73,7 @@ AVERAGE_KIND = {
 }
 # Units of ACT-model parameters (per cm² of die, per GB of memory): inputs of the embodied-carbon
 # model, not per-item factors a ledger quantity can multiply, so they are not offered as such.
-_MODEL_PARAMETER_UNITS = {"cm2", "cm²", "mm2", "mm²", "gb", "tb", "mb", "kwh"}
+_MODEL_PARAMETER_UNITS = {"cm2", "cm²", "mm2", "mm²", "gb", "tb", "mb", "kwh", "fraction"}
 _PER = re.compile(r"\bper\s+(.+)$", re.IGNORECASE)
 
 # Column order of SpendLine rows read for the engine; see _line_input.
@@ -92,6 +105,7 @@ class RunInputs:
     context: EstimationContext
     dataset_ids: Mapping[str, int]  # DatasetRef.key -> FactorDataset.pk
     vendor_naics: Mapping[int, str]
+    vendor_country: Mapping[int, str]
 
 
 def dataset_key(dataset: FactorDataset) -> str:
@@ -112,10 +126,30 @@ def factor_set_for(datasets: Iterable[FactorDataset], *, as_of=None) -> FactorSe
             key=dataset_key(dataset),
             version=dataset.version,
             relative_uncertainty=uncertainty[dataset.pk],
+            region=dataset.region or "",
+            reference_year=dataset_reference_year(dataset),
         )
         for dataset in datasets
     }
     return FactorSet(**refs)
+
+
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+
+
+def dataset_reference_year(dataset: FactorDataset) -> int | None:
+    """The year a dataset's values describe, for the temporal data-quality score.
+
+    A spend dataset's dollar year (EPA v1.3: 2022); otherwise the first year in its version
+    ("2025.1" -> 2025) or name; None when neither says (scored as unknown).
+    """
+    if dataset.dollar_year:
+        return int(dataset.dollar_year)
+    for text in (dataset.version, dataset.name):
+        match = _YEAR.search(text or "")
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def dataset_uncertainties(datasets: list[FactorDataset], *, as_of=None) -> dict:
@@ -187,7 +221,10 @@ def load_average_factors(datasets: Iterable[FactorDataset]) -> list[AverageFacto
         for code, value, unit, source, extra in rows:
             per = _per_unit(unit)
             if kind is AverageKind.HARDWARE:
-                if per in _MODEL_PARAMETER_UNITS:
+                # "kg CO2 per cm2 of die", "per GB": the first word is the unit, and a model
+                # parameter is never a per-item factor (8 units would otherwise be 8 cm²).
+                first = per.split(" ", 1)[0] if per else ""
+                if first in _MODEL_PARAMETER_UNITS or (extra or {}).get("parameter"):
                     continue
                 per = "unit"
             elif per != kind.unit:
@@ -237,6 +274,14 @@ def load_price_index(dataset: FactorDataset | None) -> PriceIndex | None:
     )
 
 
+def load_vendor_countries() -> dict[int, str]:
+    """Each vendor's ISO country, the purchase's origin for the geographical DQ score."""
+    return {
+        pk: str(country or "")
+        for pk, country in Vendor.objects.exclude(country="").values_list("pk", "country")
+    }
+
+
 def load_vendor_naics() -> dict[int, str]:
     """Each vendor's default NAICS-6 code, used for lines that carry none (one query)."""
     return dict(Vendor.objects.exclude(naics_code="").values_list("pk", "naics_code"))
@@ -275,6 +320,8 @@ def load_disclosures(*, year: int, ids: Iterable[int] | None = None) -> list[Dis
             allocated_to_us_t=allocated,
             allocation_uncertainty_pct=allocation_pct,
             verified=bool(verification) and verification != none,
+            upstream_categories=frozenset(int(c) for c in (categories or [])),
+            allocation_boundary=allocation_boundary or "",
         )
         for (
             pk,
@@ -289,6 +336,8 @@ def load_disclosures(*, year: int, ids: Iterable[int] | None = None) -> list[Dis
             allocated,
             allocation_pct,
             verification,
+            categories,
+            allocation_boundary,
         ) in rows.order_by("vendor_id", "-period_end", "pk").values_list(
             "pk",
             "vendor_id",
@@ -302,6 +351,8 @@ def load_disclosures(*, year: int, ids: Iterable[int] | None = None) -> list[Dis
             "allocated_to_us_tco2e",
             "allocation_uncertainty_pct",
             "verification",
+            "scope3_upstream_categories",
+            "allocation_boundary",
         )
     ]
 
@@ -362,6 +413,225 @@ def supplier_data_ids(*, year: int) -> dict[str, list]:
     }
 
 
+# --- hardware specs and the ledger vocabulary --------------------------------------------------
+
+_ACT_CPA = re.compile(r"act_cpa_(?P<node>.+)")
+_ACT_YIELD = re.compile(r"act_yield_(?P<node>.+)")
+_ACT_MEMORY = re.compile(r"act_(?P<type>dram|hbm)_per_gb")
+_ACT_STORAGE = "act_ssd_per_gb"
+SNAPSHOT_VERSION = 1
+
+
+def act_parameters(dataset: FactorDataset | None) -> ActParameters | None:
+    """The ACT model parameters of a hardware dataset (one query), None without a dataset.
+
+    Rows are recognised by code: ``act_cpa_<node>`` (kg CO2e per cm² before yield),
+    ``act_yield_<node>``, ``act_dram_per_gb``/``act_hbm_per_gb`` and ``act_ssd_per_gb``
+    (scope3/data/README.md). Each value's citation travels in ``sources``.
+    """
+    if dataset is None:
+        return None
+    cpa: dict[str, Decimal] = {}
+    yields: dict[str, Decimal] = {}
+    memory: dict[str, Decimal] = {}
+    storage = None
+    sources: dict[str, str] = {}
+    rows = EmissionFactor.objects.filter(dataset=dataset, code__startswith="act_").values_list(
+        "code", "value", "source"
+    )
+    for code, value, source in rows:
+        cited = f"{code} ({dataset_key(dataset)} {dataset.version}): {source}"
+        if match := _ACT_CPA.fullmatch(code):
+            node = normalise_node(match["node"])
+            cpa[node] = value
+            sources[f"cpa:{node}"] = cited
+        elif match := _ACT_YIELD.fullmatch(code):
+            node = normalise_node(match["node"])
+            yields[node] = value
+            sources[f"yield:{node}"] = cited
+        elif match := _ACT_MEMORY.fullmatch(code):
+            memory[match["type"]] = value
+            sources[f"memory:{match['type']}"] = cited
+        elif code == _ACT_STORAGE:
+            storage = value
+            sources["storage"] = cited
+    return ActParameters(
+        carbon_per_cm2_by_node=cpa,
+        yield_by_node=yields,
+        kg_per_gb_by_memory=memory,
+        kg_per_gb_storage=storage,
+        sources=sources,
+        dataset_label=f"{dataset_key(dataset)} {dataset.version}",
+    )
+
+
+def hardware_spec_input(spec) -> HardwareSpecInput:
+    """A ``HardwareSpec`` row (or a historical record of one) as the engine reads it."""
+    return HardwareSpecInput(
+        spec_id=spec.id,
+        name=spec.name,
+        aliases=tuple(spec.aliases or ()),
+        dies=tuple(
+            DieSpec(
+                area_cm2=Decimal(str(die["area_mm2"])) / 100,
+                node=str(die["node"]),
+                count=int(die.get("count", 1)),
+            )
+            for die in spec.dies or ()
+        ),
+        memory=tuple((str(item["type"]), Decimal(str(item["gb"]))) for item in spec.memory or ()),
+        storage_gb=spec.storage_gb or Decimal(0),
+        platform_kgco2e=spec.platform_kgco2e,
+        platform_source=spec.platform_source,
+        boundary=spec.boundary,
+        source=f"{spec.source} {spec.source_url}".strip(),
+    )
+
+
+def hardware_spec_inputs(*, as_of=None) -> list[HardwareSpecInput]:
+    """Every hardware spec, as it is now or as it stood at ``as_of`` (one query)."""
+    if as_of is None:
+        return [hardware_spec_input(spec) for spec in HardwareSpec.objects.order_by("name")]
+    latest: dict[int, object] = {}
+    records = HardwareSpec.history.filter(history_date__lte=as_of).order_by(
+        "id", "-history_date", "-history_id"
+    )
+    for record in records:
+        latest.setdefault(record.id, record)
+    return [
+        hardware_spec_input(record)
+        for record in sorted(latest.values(), key=lambda r: r.name)
+        if record.history_type != "-"
+    ]
+
+
+def hardware_specs_snapshot(hardware_dataset: FactorDataset | None, *, as_of=None) -> dict:
+    """Every spec's embodied carbon with ``hardware_dataset``'s ACT parameters, as JSON.
+
+    What a run stores in ``InventoryRun.plan["hardware_specs"]`` when it is planned, so every
+    chunk (and a re-run) reads the same specs and numbers even if a spec is edited later. A spec
+    the parameters cannot compute (a node without a value, no dataset pinned) is listed under
+    ``unavailable`` with the reason, so a line naming it is reported, never estimated as zero.
+    Decimals are strings. Read back with :func:`hardware_specs_from_snapshot`.
+    """
+    params = act_parameters(hardware_dataset)
+    specs, unavailable = [], []
+    for spec in hardware_spec_inputs(as_of=as_of):
+        if params is None:
+            unavailable.append({"name": spec.name, "reason": "no hardware dataset pinned"})
+            continue
+        try:
+            embodied = spec_embodied(spec, params)
+        except ValueError as error:
+            unavailable.append({"name": spec.name, "reason": str(error)})
+            continue
+        specs.append(
+            {
+                "spec_id": embodied.spec_id,
+                "name": embodied.name,
+                "aliases": list(embodied.aliases),
+                "boundary": embodied.boundary,
+                "source": embodied.source,
+                "total_kgco2e": str(embodied.total_kgco2e),
+                "terms": [
+                    {
+                        "label": term.label,
+                        "kgco2e": str(term.kgco2e),
+                        "formula": term.formula,
+                        "source": term.source,
+                    }
+                    for term in embodied.terms
+                ],
+            }
+        )
+    return {
+        "version": SNAPSHOT_VERSION,
+        "dataset": params.dataset_label if params else None,
+        "dataset_id": hardware_dataset.pk if hardware_dataset is not None else None,
+        "specs": specs,
+        "unavailable": unavailable,
+    }
+
+
+def hardware_specs_from_snapshot(data: Mapping | None) -> list[SpecEmbodied]:
+    """The specs a run pinned (:func:`hardware_specs_snapshot`), for ``EstimationContext``.
+
+    Raises ``ValueError`` if a spec's total is not the sum of its terms (an edited plan).
+    """
+    specs = []
+    label = (data or {}).get("dataset") or ""
+    for item in (data or {}).get("specs", ()):
+        terms = tuple(
+            SpecTerm(
+                term["label"], Decimal(term["kgco2e"]), term["formula"], term.get("source", "")
+            )
+            for term in item["terms"]
+        )
+        total = Decimal(item["total_kgco2e"])
+        if total != sum((term.kgco2e for term in terms), Decimal(0)):
+            raise ValueError(f"hardware spec {item['name']!r}: total is not the sum of its terms")
+        specs.append(
+            SpecEmbodied(
+                spec_id=item["spec_id"],
+                name=item["name"],
+                total_kgco2e=total,
+                terms=terms,
+                aliases=tuple(item.get("aliases", ())),
+                boundary=item.get("boundary", ""),
+                source=item.get("source", ""),
+                dataset_label=label,
+            )
+        )
+    return specs
+
+
+def vocabulary_snapshot(*, as_of=None) -> dict:
+    """The ledger vocabulary as JSON ``{"terms": [[kind, word, target], ...]}`` (one query).
+
+    ``target`` is a factor code or ``spec:<name>``. What a run stores in
+    ``InventoryRun.plan["vocabulary"]``; read back with :func:`vocabulary_from_snapshot`.
+    """
+    if as_of is None:
+        rows = VocabularyTerm.objects.select_related("target_spec").order_by("kind", "word")
+        terms = [[term.kind, term.word, term.target] for term in rows]
+    else:
+        latest: dict[int, object] = {}
+        for record in VocabularyTerm.history.filter(history_date__lte=as_of).order_by(
+            "id", "-history_date", "-history_id"
+        ):
+            latest.setdefault(record.id, record)
+        live = [record for record in latest.values() if record.history_type != "-"]
+        spec_ids = {record.target_spec_id for record in live if record.target_spec_id}
+        names = dict(HardwareSpec.objects.filter(pk__in=spec_ids).values_list("pk", "name"))
+        terms = sorted(
+            [
+                record.kind,
+                record.word,
+                spec_target(names[record.target_spec_id])
+                if record.target_spec_id
+                else record.target_code,
+            ]
+            for record in live
+            if not record.target_spec_id or record.target_spec_id in names
+        )
+    return {"version": SNAPSHOT_VERSION, "terms": terms}
+
+
+def reference_snapshots(hardware_dataset: FactorDataset | None) -> dict:
+    """What a run pins besides datasets and supplier data, for its plan: the hardware specs
+    (embodied carbon computed with the pinned hardware parameters) and the ledger vocabulary,
+    so every chunk computes alike even if an analyst edits either while the run goes on."""
+    return {
+        "hardware_specs": hardware_specs_snapshot(hardware_dataset),
+        "vocabulary": vocabulary_snapshot(),
+    }
+
+
+def vocabulary_from_snapshot(data: Mapping | None) -> Vocabulary:
+    """The vocabulary a run pinned (:func:`vocabulary_snapshot`); empty for an old plan."""
+    return Vocabulary(tuple(term) for term in (data or {}).get("terms", ()))
+
+
 # --- the run context ---------------------------------------------------------------------------
 
 
@@ -383,16 +653,19 @@ def run_inputs(run: InventoryRun) -> RunInputs:
         disclosures=load_disclosures(year=run.reporting_year, ids=plan.get("disclosure_ids")),
         fx=load_fx(datasets.get(FactorDataset.Kind.FX)),
         price_index=load_price_index(datasets.get(FactorDataset.Kind.PRICE_INDEX)),
+        hardware_specs=hardware_specs_from_snapshot(plan.get("hardware_specs")),
+        vocabulary=vocabulary_from_snapshot(plan.get("vocabulary")),
     )
     bases = plan.get("allocation_bases")
     if bases is not None:
         context = context.with_allocation_bases(
-            {key: Decimal(value) for key, value in bases.items()}
+            {key: AllocationBase.from_json(value) for key, value in bases.items()}
         )
     return RunInputs(
         context=context,
         dataset_ids={dataset_key(d): d.pk for d in datasets.values()},
         vendor_naics=load_vendor_naics(),
+        vendor_country=load_vendor_countries(),
     )
 
 
@@ -403,7 +676,9 @@ def year_lines(year: int):
     return SpendLine.objects.filter(date__year=year)
 
 
-def _line_input(row, vendor_naics: Mapping[int, str]) -> SpendLineInput:
+def _line_input(
+    row, vendor_naics: Mapping[int, str], vendor_country: Mapping[int, str]
+) -> SpendLineInput:
     (
         line_id,
         external_id,
@@ -442,11 +717,17 @@ def _line_input(row, vendor_naics: Mapping[int, str]) -> SpendLineInput:
         mode=mode,
         waste_treatment=waste_treatment,
         capital=capital,
+        country=vendor_country.get(vendor_id, ""),
     )
 
 
 def chunk_line_inputs(
-    *, year: int, first_line_id: int, last_line_id: int, vendor_naics: Mapping[int, str]
+    *,
+    year: int,
+    first_line_id: int,
+    last_line_id: int,
+    vendor_naics: Mapping[int, str],
+    vendor_country: Mapping[int, str] | None = None,
 ) -> list[SpendLineInput]:
     """The year's lines with ids in the chunk's range, in id order (one query)."""
     rows = (
@@ -455,16 +736,28 @@ def chunk_line_inputs(
         .order_by("id")
         .values_list(*_LINE_FIELDS)
     )
-    return [_line_input(row, vendor_naics) for row in rows]
+    countries = vendor_country or {}
+    return [_line_input(row, vendor_naics, countries) for row in rows]
 
 
-def iter_year_line_inputs(
-    *, year: int, vendor_naics: Mapping[int, str], batch: int = 5000
+def iter_allocation_line_inputs(
+    context: EstimationContext, *, vendor_naics: Mapping[int, str], batch: int = 5000
 ) -> Iterator[SpendLineInput]:
-    """Every line of the year, streamed (for allocation bases over the whole ledger)."""
-    rows = year_lines(year).order_by("id").values_list(*_LINE_FIELDS)
-    for row in rows.iterator(chunk_size=batch):
-        yield _line_input(row, vendor_naics)
+    """Every line that may fall in an allocating disclosure's period, whatever its year.
+
+    The base of an allocation is all of the vendor's lines in the disclosure period (see
+    ``engine.allocation_bases``), which can reach into the years before and after the run's:
+    stream those vendors' lines between the earliest start and the latest end of their
+    allocating disclosures, by vendor (a few queries, rows streamed).
+    """
+    for vendor_id, start, end in context.allocation_windows():
+        rows = (
+            SpendLine.objects.filter(vendor_id=vendor_id, date__gte=start, date__lte=end)
+            .order_by("id")
+            .values_list(*_LINE_FIELDS)
+        )
+        for row in rows.iterator(chunk_size=batch):
+            yield _line_input(row, vendor_naics, {})
 
 
 # --- results back to the database --------------------------------------------------------------
@@ -489,6 +782,8 @@ _ESTIMATE_COLUMNS = (
     "activity_unit",
     "source_disclosure_id",
     "source_footprint_id",
+    "source_key",
+    "dq_indicators",
 )
 _FACTOR_QUANTUM = Decimal(1).scaleb(-12)
 _RELATIVE_QUANTUM = Decimal("0.0001")
@@ -527,6 +822,8 @@ def estimate_row(result: EstimateResult, *, run_id: int, chunk_id: int, dataset_
         result.activity_unit[:30],
         _optional_int(result.disclosure_id),
         _optional_int(result.product_footprint_id),
+        result.source_key[:120],
+        result.dq_indicators,
     )
 
 

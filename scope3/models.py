@@ -26,10 +26,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from assurance.history import TrackedHistory
+from scope3.engine.vocabulary import normalise_term, spec_target
+from scope3.validators import validate_aliases, validate_dies, validate_memory
 
 # Ten digits either side of the point: enough for KRW per USD (~1,400), price indices and
 # factors as small as 1e-10 kgCO2e per unit, and the import validators check values fit.
@@ -262,6 +265,12 @@ class ImportBatch(models.Model):
     rejected_rows = models.PositiveIntegerField(default=0)
     skipped_existing_rows = models.PositiveIntegerField(default=0)
     unmatched_vendor_rows = models.PositiveIntegerField(default=0)
+    unknown_terms = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Ledger words no vocabulary term, factor code or hardware spec resolves, with "
+        'their line counts: [{"field": "hardware_class", "word": "gpu-xl", "lines": 16}].',
+    )
     error_report_name = models.CharField(
         max_length=80, blank=True, help_text="Private stored name of the CSV error report."
     )
@@ -386,6 +395,22 @@ class InventoryRun(models.Model):
         "chunk size, allocation bases per disclosure, ids of the supplier data it read.",
     )
 
+    class Uncertainty(models.TextChoices):
+        ANALYTIC = "analytic", "Analytic: linear within a shared source, quadrature across"
+        MONTECARLO = "montecarlo", "Monte Carlo: one draw per shared source, fixed seed"
+
+    uncertainty_method = models.CharField(
+        max_length=20,
+        choices=Uncertainty.choices,
+        default=Uncertainty.ANALYTIC,
+        help_text="How line ranges were combined into the run's totals (docs/method.md).",
+    )
+    method_version = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Version of the estimation method the run used; a restatement names a "
+        "method correction when it changed (docs/method.md, 'Method versions').",
+    )
+
     history = TrackedHistory(excluded_fields=["chunks_done"])
 
     class Meta:
@@ -470,6 +495,19 @@ class EmissionEstimate(_ImmutableRow):
     activity_unit = models.CharField(max_length=30, blank=True)
     source_disclosure_id = models.BigIntegerField(null=True, blank=True)
     source_footprint_id = models.BigIntegerField(null=True, blank=True)
+    source_key = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The shared source whose error this line shares with others (a factor row, a "
+        "disclosure, a footprint, a hardware spec): ranges add linearly within one.",
+    )
+    dq_indicators = models.CharField(
+        "data-quality indicators",
+        max_length=5,
+        blank=True,
+        help_text="Scores 1-5 of technological, temporal, geographical representativeness, "
+        "completeness and reliability, in that order.",
+    )
 
     class Meta:
         constraints = [
@@ -481,3 +519,218 @@ class EmissionEstimate(_ImmutableRow):
 
     def __str__(self):
         return f"{self.spend_line_id}: {self.kgco2e} kg ({self.method})"
+
+
+# --- hardware specs and the ledger vocabulary ----------------------------------------------------
+
+
+class HardwareSpec(models.Model):
+    """A product's bill of materials for the ACT embodied-carbon model (PRODUCT.md section 5).
+
+    Dies (area and process node), memory and storage capacity, and optionally a cited platform
+    share (board, chassis, power supply). The ACT parameters (carbon per cm² of each node, fab
+    yield, kg per GB) are not stored here: they come from the hardware factor dataset a run pins,
+    so a spec's estimate is reproducible per dataset version. The estimate covers manufacturing
+    of the listed components only; ``boundary`` says what is left out.
+
+    ``name`` and every alias are ledger words: they compare normalised (case, spaces, hyphens and
+    underscores ignored) and no word may name two specs.
+    """
+
+    class Kind(models.TextChoices):
+        ACCELERATOR = "accelerator", "Accelerator (GPU, TPU, ...)"
+        SERVER = "server", "Server"
+        OTHER = "other", "Other"
+
+    name = models.CharField(
+        max_length=120, unique=True, help_text='The product, e.g. "NVIDIA H100 SXM5 80GB".'
+    )
+    aliases = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_aliases],
+        help_text='Other ledger words for it, e.g. ["H100 SXM", "H100 SXM5"].',
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    dies = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_dies],
+        help_text='[{"area_mm2": 814, "node": "5nm", "count": 1}]; the node must have ACT '
+        "parameters in the hardware dataset.",
+    )
+    memory = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_memory],
+        help_text='[{"type": "hbm", "gb": 80}]; type "hbm" or "dram".',
+    )
+    storage_gb = models.DecimalField(
+        "storage (GB)",
+        max_digits=14,
+        decimal_places=3,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    mass_kg = models.DecimalField(
+        "mass (kg)",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    platform_kgco2e = models.DecimalField(
+        "platform share (kg CO2e)",
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Board, chassis and power-supply share from a cited LCA; empty when not "
+        "included (say so in the boundary).",
+    )
+    platform_source = models.TextField(
+        blank=True, help_text="Citation of the platform share (publication, table, URL)."
+    )
+    boundary = models.TextField(
+        help_text="What the estimate covers: manufacturing of the listed components only, and "
+        "what it leaves out (packaging, board, assembly, transport...)."
+    )
+    source = models.TextField(help_text="Citation of the die areas, nodes and capacities.")
+    source_url = models.URLField("source URL", max_length=500)
+    notes = models.TextField(blank=True)
+    shipped = models.BooleanField(
+        default=False, help_text="Part of the curated starter set shipped with Tenderleaf."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def words(self) -> list[str]:
+        """The name and aliases, as ledger words match them."""
+        return [self.name, *(self.aliases or [])]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        own = normalise_term(self.name)
+        for alias in self.aliases or []:
+            if isinstance(alias, str) and normalise_term(alias) == own:
+                errors["aliases"] = f"alias {alias!r} is the spec's own name"
+        if not (self.dies or self.memory or self.storage_gb or self.platform_kgco2e is not None):
+            errors["dies"] = "a spec needs at least one die, memory, storage or a platform share"
+        if self.platform_kgco2e is not None and not self.platform_source.strip():
+            errors["platform_source"] = "cite the source of the platform share"
+        if errors:
+            raise ValidationError(errors)
+        self._check_words_are_free()
+
+    def _check_words_are_free(self) -> None:
+        """No name or alias of this spec may be a name or alias of another spec."""
+        mine = {normalise_term(word): word for word in self.words() if isinstance(word, str)}
+        others = HardwareSpec.objects.exclude(pk=self.pk).values_list("name", "aliases")
+        for other_name, other_aliases in others:
+            for other_word in [other_name, *(other_aliases or [])]:
+                key = normalise_term(other_word)
+                if key in mine:
+                    field = "name" if normalise_term(self.name) == key else "aliases"
+                    raise ValidationError(
+                        {
+                            field: f"{mine[key]!r} already names hardware spec {other_name!r} "
+                            f"(as {other_word!r}); one ledger word must name one spec"
+                        }
+                    )
+
+
+class VocabularyTerm(models.Model):
+    """A ledger word and the factor code or hardware spec it stands for (PRODUCT.md section 5).
+
+    ``word`` is stored normalised (``scope3.engine.vocabulary.normalise_term``), so "GPU",
+    " gpu " and "Gpu" are one term per kind. Exactly one of ``target_code`` (a code of the
+    kind's factor dataset: "gpu_a100_bloom", "air", "weee-recycling") and ``target_spec``
+    (hardware only) is set. Shipped defaults come with the starter pack and are never written
+    over once an analyst has changed or removed them.
+    """
+
+    class Kind(models.TextChoices):
+        HARDWARE = "hardware", "Hardware class"
+        FREIGHT_MODE = "freight_mode", "Freight mode"
+        WASTE_TREATMENT = "waste_treatment", "Waste treatment"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    word = models.CharField(
+        max_length=120, help_text="As written in ledgers; stored case-folded, spaces collapsed."
+    )
+    target_code = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="A factor code of this kind's dataset (empty when a hardware spec is named).",
+    )
+    target_spec = models.ForeignKey(
+        HardwareSpec,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vocabulary_terms",
+        help_text="For hardware words: the spec the word names (instead of a factor code).",
+    )
+    notes = models.TextField(blank=True)
+    shipped = models.BooleanField(
+        default=False, help_text="One of the defaults shipped with the starter pack."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = TrackedHistory()
+
+    class Meta:
+        ordering = ["kind", "word"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "word"],
+                name="vocabularyterm_kind_word_unique",
+                violation_error_message="This word is already mapped for this kind.",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(target_code="") & models.Q(target_spec__isnull=False))
+                | (~models.Q(target_code="") & models.Q(target_spec__isnull=True)),
+                name="vocabularyterm_one_target",
+                violation_error_message="Give either a factor code or a hardware spec, not both.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_spec__isnull=True) | models.Q(kind="hardware"),
+                name="vocabularyterm_spec_only_for_hardware",
+                violation_error_message="Only hardware words can name a hardware spec.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.word!r} -> {self.target}"
+
+    @property
+    def target(self) -> str:
+        """What the engine's vocabulary resolves the word to: a code or ``spec:<name>``."""
+        if self.target_spec_id:
+            return spec_target(self.target_spec.name)
+        return self.target_code
+
+    def clean(self):
+        self.word = normalise_term(self.word)
+        self.target_code = (self.target_code or "").strip()
+        super().clean()
+        if not self.word:
+            raise ValidationError({"word": "a word is required"})
+        if bool(self.target_code) == bool(self.target_spec_id):
+            raise ValidationError(
+                {"target_code": "give either a factor code or a hardware spec, not both"}
+            )
+        if self.target_spec_id and self.kind != self.Kind.HARDWARE:
+            raise ValidationError({"target_spec": "only hardware words can name a hardware spec"})

@@ -118,11 +118,11 @@ def spend_vendor_lookup() -> dict[str, dict]:
 
 # --- inventory runs ----------------------------------------------------------------------------
 
-import math  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum  # noqa: E402
+from django.db.models import Count, Sum  # noqa: E402
+from django.db.models.functions import Abs  # noqa: E402
 
 from scope3.engine import Method  # noqa: E402
 from scope3.models import EmissionEstimate, InventoryChunk, InventoryRun  # noqa: E402
@@ -197,7 +197,11 @@ def inventory_run_estimate_rows(*, run: InventoryRun):
 
 @dataclass
 class RunTotalRow:
-    """A total of a run by some key, with its range (line half-widths in quadrature)."""
+    """A total of a run by some key, with its range combined by shared source.
+
+    ``dq`` is the emissions-weighted data-quality score of the row's lines (1 best .. 5).
+    ``uncertainty`` says how the range was combined, shown beside it.
+    """
 
     key: object
     label: str
@@ -205,39 +209,75 @@ class RunTotalRow:
     low_kgco2e: Decimal
     high_kgco2e: Decimal
     lines: int
+    dq: Decimal | None = None
+    uncertainty: str = ""
 
 
-def _half_width_squares():
-    width = ExpressionWrapper(
-        (F("high_kgco2e") - F("low_kgco2e")) * (F("high_kgco2e") - F("low_kgco2e")),
-        output_field=DecimalField(max_digits=60, decimal_places=6),
-    )
-    return Sum(width)
+def _uncertainty_options(run: InventoryRun) -> dict:
+    from scope3.engine.uncertainty import DEFAULT_MONTECARLO_DRAWS, DEFAULT_MONTECARLO_SEED
+
+    plan = run.plan or {}
+    return {
+        "method": run.uncertainty_method,
+        "seed": int(plan.get("montecarlo_seed", DEFAULT_MONTECARLO_SEED)),
+        "draws": int(plan.get("montecarlo_draws", DEFAULT_MONTECARLO_DRAWS)),
+    }
+
+
+def _as_grams(value) -> Decimal:
+    # SQLite sums decimals as floats: back to the column's grams before adding up.
+    return Decimal(str(value or 0)).quantize(_GRAM)
 
 
 def _totals(run: InventoryRun, group: str, label_of) -> list[RunTotalRow]:
+    """Totals by ``group`` (one query): Σ kg per (key, shared source, uncertainty), then each
+    key's range combined as the run's total is (``engine.total_from_sums``)."""
+    from scope3.engine import GroupSums, total_from_sums
+
     rows = (
         EmissionEstimate.objects.filter(run=run)
         .exclude(method=Method.UNACCOUNTED)
-        .values(group)
-        .annotate(kg=Sum("kgco2e"), widths=_half_width_squares(), lines=Count("id"))
-        .order_by("-kg")
+        .values(group, "source_key", "relative_uncertainty", "dq")
+        .annotate(kg=Sum("kgco2e"), abs_kg=Sum(Abs("kgco2e")), lines=Count("id"))
+        .order_by()
     )
-    out = []
+    by_key: dict = {}
     for row in rows:
-        kg = Decimal(str(row["kg"] or 0)).quantize(_GRAM)
-        # Σ(high-low)² / 4 = Σ half-width²; shown ranges are rounded to the kilogram's gram.
-        half = Decimal(repr(math.sqrt(float(row["widths"] or 0)) / 2)).quantize(_GRAM)
+        entry = by_key.setdefault(
+            row[group], {"sums": GroupSums(), "row": row, "weight": Decimal(0), "dq": Decimal(0)}
+        )
+        source = row["source_key"] or f"legacy:{row[group]}:{row['relative_uncertainty']}"
+        entry["sums"].add_sum(
+            source,
+            row["relative_uncertainty"] or Decimal(0),
+            _as_grams(row["kg"]),
+            lines=row["lines"],
+        )
+        if row["dq"] is not None:
+            weight = _as_grams(row["abs_kg"])
+            entry["weight"] += weight
+            entry["dq"] += weight * row["dq"]
+    options = _uncertainty_options(run)
+    # A breakdown has many rows: fewer Monte Carlo draws each (the label says how many).
+    options["draws"] = min(options["draws"], 2000)
+    out = []
+    for key, entry in by_key.items():
+        total = total_from_sums(entry["sums"], **options)
         out.append(
             RunTotalRow(
-                key=row[group],
-                label=label_of(row),
-                kgco2e=kg,
-                low_kgco2e=kg - half,
-                high_kgco2e=kg + half,
-                lines=row["lines"],
+                key=key,
+                label=label_of(entry["row"]),
+                kgco2e=total.kgco2e,
+                low_kgco2e=total.low_kgco2e,
+                high_kgco2e=total.high_kgco2e,
+                lines=total.lines,
+                dq=(entry["dq"] / entry["weight"]).quantize(Decimal("0.1"))
+                if entry["weight"]
+                else None,
+                uncertainty=total.method_label,
             )
         )
+    out.sort(key=lambda r: (-r.kgco2e, str(r.key)))
     return out
 
 
@@ -290,6 +330,8 @@ class _Group:
     methods: set = field(default_factory=set)
     datasets: set = field(default_factory=set)
     disclosures: set = field(default_factory=set)
+    allocations: set = field(default_factory=set)
+    hybrid_lines: int = 0
     vendor_name: str = ""
 
 
@@ -319,7 +361,63 @@ def _groups(run: InventoryRun) -> dict[tuple, _Group]:
             group.datasets.add(row["factor_dataset_id"])
         if row["source_disclosure_id"]:
             group.disclosures.add(row["source_disclosure_id"])
+        if row["method"] == Method.HYBRID:
+            group.hybrid_lines += row["lines"]
+    # Which disclosures a group used through the vendor's allocation (not its intensity).
+    allocations = (
+        EmissionEstimate.objects.filter(
+            run=run, method=Method.HYBRID, reason__contains="allocation to us"
+        )
+        .values_list("vendor_id", "category", "source_disclosure_id")
+        .distinct()
+        .order_by()
+    )
+    for vendor_id, category, disclosure_id in allocations:
+        if (vendor_id, category) in groups:
+            groups[(vendor_id, category)].allocations.add(disclosure_id)
     return groups
+
+
+def _method_corrections(old: _Group, new: _Group) -> list[str]:
+    """Which method corrections explain a group's change between two method versions."""
+    reasons = []
+    if old.hybrid_lines > new.hybrid_lines:
+        reasons.append(
+            "method correction: hybrid boundary (a disclosure without upstream Scope 3 is no "
+            "longer counted as cradle-to-gate; those lines fall to the next method)"
+        )
+    if old.allocations & new.allocations and old.kg != new.kg:
+        reasons.append(
+            "method correction: allocation split across years (the allocation is spread over "
+            "all the vendor's lines in the disclosure period; this year counts its own share)"
+        )
+    return reasons
+
+
+# What each method version changed, for the restatement's header (docs/method.md).
+METHOD_VERSION_CHANGES = {
+    2: [
+        "hybrid boundary: supplier data counts only when cradle-to-gate (Scope 1 + 2 + upstream "
+        "Scope 3 categories 1–4, or an allocation that covers them)",
+        "allocation split across years over the disclosure period",
+        "ranges combined by shared source (linear within one, quadrature across), lognormal "
+        "bounds",
+        "data quality from the five indicators",
+        "hardware specs (ACT model) and the ledger vocabulary",
+    ],
+}
+
+
+def inventory_run_method_changes(*, run: InventoryRun, previous: InventoryRun | None) -> list:
+    """The method corrections between ``previous`` and ``run`` (empty when the same version)."""
+    if previous is None or previous.method_version == run.method_version:
+        return []
+    low, high = sorted((previous.method_version, run.method_version))
+    return [
+        change
+        for version in range(low + 1, high + 1)
+        for change in METHOD_VERSION_CHANGES.get(version, [])
+    ]
 
 
 def _best_method(methods: set) -> str | None:
@@ -334,7 +432,9 @@ def inventory_run_restatement(
 
     Why (PRODUCT.md section 4, scope3): *new factor version* when the group used a dataset of a
     kind whose pinned version changed; *method upgrade* when the best method used for the
-    group's lines ranks better than before; *new disclosure* when the disclosures used changed;
+    group's lines ranks better than before; *method correction* when the runs used different
+    versions of the method (``inventory_run_method_changes``) and the group's numbers moved
+    because of it (hybrid boundary, allocation split across years); *new disclosure* when the disclosures used changed;
     *ledger changed* when the number of lines differs. Three queries whatever the ledger size.
     Rows are ordered by the size of the change, largest first.
     """
@@ -343,6 +443,7 @@ def inventory_run_restatement(
         return []
     old_groups = _groups(previous)
     new_groups = _groups(run)
+    method_changed = run.method_version != previous.method_version
     dataset_ids = {d for g in (*old_groups.values(), *new_groups.values()) for d in g.datasets}
     datasets = {
         d.pk: d for d in FactorDataset.objects.filter(pk__in=dataset_ids).only("kind", "version")
@@ -363,6 +464,8 @@ def inventory_run_restatement(
         if new_best and (old_best is None or _METHOD_RANK[new_best] < _METHOD_RANK[old_best]):
             before = labels.get(old_best, "unaccounted") if old_best else "unaccounted"
             reasons.append(f"method upgrade: {before} → {labels[new_best]}")
+        if method_changed:
+            reasons.extend(_method_corrections(old, new))
         added = new.disclosures - old.disclosures
         if added:
             reasons.append("new disclosure: " + ", ".join(f"#{d}" for d in sorted(added)))
@@ -426,3 +529,21 @@ def inventory_runs_latest_per_year() -> list[InventoryRun]:
     for run in inventory_runs_completed():
         latest.setdefault(run.reporting_year, run)
     return [latest[year] for year in sorted(latest)]
+
+
+# --- hardware specs and the ledger vocabulary -----------------------------------------------
+
+
+def hardware_spec_list() -> QuerySet:
+    from scope3.models import HardwareSpec
+
+    return HardwareSpec.objects.order_by("name", "pk")
+
+
+def vocabulary_term_list(*, kind: str | None = None) -> QuerySet:
+    from scope3.models import VocabularyTerm
+
+    terms = VocabularyTerm.objects.select_related("target_spec").order_by("kind", "word", "pk")
+    if kind:
+        terms = terms.filter(kind=kind)
+    return terms

@@ -12,7 +12,7 @@ Typical use::
     ctx = ctx.with_allocation_bases(allocation_bases(ctx, iter_all_lines()))
     for chunk in chunks:
         results = estimate_lines(ctx, chunk)
-    total = combine_totals(results)
+    total = combine_totals(results)  # or total_from_sums(chunk sums merged)
 """
 
 from .context import EstimationContext, normalise_code, normalise_unit
@@ -24,8 +24,20 @@ from .estimate import (
     merge_allocation_bases,
 )
 from .fx import FxTable, MissingIndex, MissingRate, PriceIndex
-from .hardware import EmbodiedBreakdown, embodied_kgco2e
+from .hardware import (
+    ActParameters,
+    DieSpec,
+    EmbodiedBreakdown,
+    HardwareSpecInput,
+    SpecEmbodied,
+    SpecIndex,
+    SpecTerm,
+    embodied_kgco2e,
+    normalise_node,
+    spec_embodied,
+)
 from .inputs import (
+    AllocationBase,
     AverageFactor,
     AverageKind,
     Category,
@@ -40,39 +52,54 @@ from .inputs import (
 )
 from .results import EstimateResult
 from .uncertainty import (
+    ANALYTIC,
     ENGINE_DECIMAL_CONTEXT,
+    MONTECARLO,
+    GroupSums,
     MethodUncertainty,
-    MonteCarloTotal,
     Total,
     bounds,
     combine_totals,
-    monte_carlo_totals,
+    lognormal,
+    method_label,
     quantise_kg,
+    total_from_sums,
 )
+from .vocabulary import Vocabulary, normalise_term, spec_target
 
 __all__ = [
+    "ANALYTIC",
     "ENGINE_DECIMAL_CONTEXT",
+    "MONTECARLO",
+    "ActParameters",
+    "AllocationBase",
     "AverageFactor",
     "AverageKind",
     "Category",
     "CategoryRules",
     "DatasetRef",
+    "DieSpec",
     "DisclosureInput",
     "EmbodiedBreakdown",
     "EstimateResult",
     "EstimationContext",
     "FactorSet",
     "FxTable",
+    "GroupSums",
+    "HardwareSpecInput",
     "Method",
     "MethodUncertainty",
     "MissingIndex",
     "MissingRate",
-    "MonteCarloTotal",
     "PriceIndex",
     "ProductFootprintInput",
+    "SpecEmbodied",
+    "SpecIndex",
+    "SpecTerm",
     "SpendFactor",
     "SpendLineInput",
     "Total",
+    "Vocabulary",
     "allocation_bases",
     "bounds",
     "categorise",
@@ -80,9 +107,15 @@ __all__ = [
     "embodied_kgco2e",
     "estimate_line",
     "estimate_lines",
+    "lognormal",
     "merge_allocation_bases",
-    "monte_carlo_totals",
+    "method_label",
     "normalise_code",
+    "normalise_node",
+    "normalise_term",
     "normalise_unit",
     "quantise_kg",
+    "spec_embodied",
+    "spec_target",
+    "total_from_sums",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from .fx import FxTable, MissingIndex, MissingRate, PriceIndex
+from .hardware import SpecEmbodied, SpecIndex
 from .inputs import (
     AverageFactor,
     AverageKind,
@@ -16,6 +17,7 @@ from .inputs import (
     SpendFactor,
 )
 from .uncertainty import MethodUncertainty
+from .vocabulary import Vocabulary
 
 
 def normalise_code(code: str | None) -> str:
@@ -73,6 +75,7 @@ class EstimationContext:
         "_disclosures",
         "_footprints",
         "_fx_cache",
+        "_hardware_specs",
         "_spend",
         "allocation_bases",
         "category_rules",
@@ -81,6 +84,7 @@ class EstimationContext:
         "has_allocations",
         "price_index",
         "uncertainty",
+        "vocabulary",
     )
 
     def __init__(
@@ -96,6 +100,8 @@ class EstimationContext:
         uncertainty: MethodUncertainty | None = None,
         category_rules: CategoryRules | None = None,
         allocation_bases: Mapping[str, Decimal] | None = None,
+        hardware_specs: Iterable[SpecEmbodied] = (),
+        vocabulary: Vocabulary | None = None,
     ):
         self.factor_set = factor_set
         self.fx = fx
@@ -108,6 +114,10 @@ class EstimationContext:
         self._average = self._index_average(average_factors)
         self._footprints = self._index_footprints(product_footprints)
         self._disclosures = self._index_disclosures(disclosures)
+        # Specs by name and alias (a word naming two specs raises), and the ledger vocabulary:
+        # both pinned in the run's plan, so every chunk resolves a word the same way.
+        self._hardware_specs = SpecIndex(hardware_specs)
+        self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.has_allocations = any(
             d.allocated_to_us_t is not None for ds in self._disclosures.values() for d in ds
         )
@@ -201,11 +211,33 @@ class EstimationContext:
     def average_factor(self, kind: AverageKind, code: str) -> AverageFactor | None:
         return self._average.get((kind, code))
 
+    def hardware_spec(self, word: str | None) -> SpecEmbodied | None:
+        """The spec a ledger word (a name, an alias or ``spec:<name>``) names, if any."""
+        return self._hardware_specs.get(word)
+
     def footprints(self, vendor_id, product_id: str) -> tuple[ProductFootprintInput, ...]:
         return self._footprints.get((vendor_id, product_id), ())
 
     def disclosures(self, vendor_id) -> tuple[DisclosureInput, ...]:
         return self._disclosures.get(vendor_id, ())
+
+    def allocation_windows(self):
+        """``(vendor_id, first day, last day)`` spanned by each vendor's allocating disclosures.
+
+        The lines an allocation is spread over lie in these windows, in any calendar year.
+        """
+        windows = []
+        for vendor_id, disclosures in sorted(self._disclosures.items(), key=lambda i: str(i[0])):
+            allocating = [d for d in disclosures if d.allocated_to_us_t is not None]
+            if allocating:
+                windows.append(
+                    (
+                        vendor_id,
+                        min(d.period_start for d in allocating),
+                        max(d.period_end for d in allocating),
+                    )
+                )
+        return windows
 
     def spend_multiplier(
         self, currency: str, year: int, to_currency: str, dollar_year: int

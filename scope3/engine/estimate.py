@@ -13,7 +13,7 @@ from decimal import Decimal, localcontext
 
 from .context import EstimationContext
 from .fx import MissingRate
-from .inputs import Category, Method, SpendLineInput
+from .inputs import AllocationBase, Category, Method, SpendLineInput
 from .methods import average_data, hybrid, select_disclosure, spend_based, supplier_specific
 from .results import EstimateResult
 from .uncertainty import ENGINE_DECIMAL_CONTEXT
@@ -47,19 +47,22 @@ def categorise(ctx: EstimationContext, line: SpendLineInput) -> Category:
     return Category.PURCHASED_GOODS_AND_SERVICES
 
 
-def allocation_bases(ctx: EstimationContext, lines: Iterable[SpendLineInput]) -> dict[str, Decimal]:
-    """Per disclosure with an allocation to us: our spend with the vendor in its period.
+def allocation_bases(
+    ctx: EstimationContext, lines: Iterable[SpendLineInput]
+) -> dict[str, AllocationBase]:
+    """Per disclosure with an allocation to us: our spend with the vendor over its period.
 
     The spend of every line that selects the disclosure (same vendor, date in the period; the
-    same choice ``hybrid`` makes), converted to the disclosure's currency at each line's
-    purchase-year rate; credit notes reduce it. Lines whose rate is missing are left out, as
-    they cannot use the disclosure either. ``lines`` may be any iterable (a generator over the
-    whole ledger, chunk by chunk): memory does not grow with it. Merge partial results of
-    parallel passes with ``merge_allocation_bases``.
+    same choice ``hybrid`` makes), **whatever its calendar year**, converted to the disclosure's
+    currency at each line's purchase-year rate, in total and per calendar year; credit notes
+    reduce it. ``lines`` must therefore cover the disclosure periods, not just the reporting
+    year (the run's planner streams them with the adapter). Lines whose rate is missing are left
+    out, as they cannot use the disclosure either. Memory does not grow with ``lines``; merge
+    partial results of parallel passes with ``merge_allocation_bases``.
     """
-    bases: dict[str, Decimal] = {}
+    totals: dict[str, dict[int, Decimal]] = {}
     if not ctx.has_allocations:
-        return bases
+        return {}
     with localcontext(ENGINE_DECIMAL_CONTEXT):
         for line in lines:
             if line.vendor_id is None or not line.amount.is_finite():
@@ -71,18 +74,26 @@ def allocation_bases(ctx: EstimationContext, lines: Iterable[SpendLineInput]) ->
                 spend = ctx.convert(line.amount, line.currency, disclosure.currency, line.date.year)
             except MissingRate:
                 continue
-            key = disclosure.disclosure_id
-            bases[key] = bases.get(key, Decimal(0)) + spend
-    return bases
+            years = totals.setdefault(disclosure.disclosure_id, {})
+            years[line.date.year] = years.get(line.date.year, Decimal(0)) + spend
+        return {
+            key: AllocationBase(total=sum(years.values(), Decimal(0)), by_year=years)
+            for key, years in totals.items()
+        }
 
 
-def merge_allocation_bases(*parts: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    merged: dict[str, Decimal] = {}
+def merge_allocation_bases(*parts: Mapping[str, AllocationBase]) -> dict[str, AllocationBase]:
+    merged: dict[str, dict[int, Decimal]] = {}
     with localcontext(ENGINE_DECIMAL_CONTEXT):
         for part in parts:
-            for key, value in part.items():
-                merged[key] = merged.get(key, Decimal(0)) + value
-    return merged
+            for key, base in part.items():
+                years = merged.setdefault(key, {})
+                for year, value in base.by_year.items():
+                    years[year] = years.get(year, Decimal(0)) + value
+        return {
+            key: AllocationBase(total=sum(years.values(), Decimal(0)), by_year=years)
+            for key, years in merged.items()
+        }
 
 
 def _unaccounted(line: SpendLineInput, category: Category, notes: list[str]) -> EstimateResult:
@@ -103,12 +114,13 @@ def _unaccounted(line: SpendLineInput, category: Category, notes: list[str]) -> 
 
 
 def _estimate_one(
-    ctx: EstimationContext, line: SpendLineInput, bases: dict[str, Decimal] | None
+    ctx: EstimationContext, line: SpendLineInput, bases: Mapping[str, AllocationBase] | None
 ) -> EstimateResult:
     category = categorise(ctx, line)
     if not line.amount.is_finite():
         return _unaccounted(line, category, ["amount is not a finite number"])
     notes: list[str] = []
+    unknown: list[str] = []
     outcome = supplier_specific(ctx, line, category, notes)
     if isinstance(outcome, EstimateResult):
         return outcome
@@ -117,15 +129,24 @@ def _estimate_one(
     if isinstance(outcome, EstimateResult):
         return outcome
     notes.append(outcome)
-    outcome = average_data(ctx, line, category, notes)
+    outcome = average_data(ctx, line, category, notes, unknown)
+    if not isinstance(outcome, EstimateResult):
+        notes.append(outcome)
+        outcome = spend_based(ctx, line, category, notes)
     if isinstance(outcome, EstimateResult):
-        return outcome
+        return _with_unknown(outcome, unknown)
     notes.append(outcome)
-    outcome = spend_based(ctx, line, category, notes)
-    if isinstance(outcome, EstimateResult):
-        return outcome
-    notes.append(outcome)
-    return _unaccounted(line, category, notes)
+    return _with_unknown(_unaccounted(line, category, notes), unknown)
+
+
+def _with_unknown(result: EstimateResult, unknown: list[str]) -> EstimateResult:
+    """Name ledger words nobody understood in the reason: never a silent downgrade."""
+    if unknown:
+        result.unknown_terms = tuple(unknown)
+        words = ", ".join(unknown)
+        if result.method is not Method.UNACCOUNTED:
+            result.reason = f"{result.reason} (not average-data: {words} unknown)"
+    return result
 
 
 def estimate_lines(ctx: EstimationContext, lines: Iterable[SpendLineInput]) -> list[EstimateResult]:

@@ -82,7 +82,8 @@ class SpendLineInput:
     when the line has none (and then scored one data-quality point worse). ``amount`` is signed:
     a credit note is negative and reduces emissions. Transport lines carry ``weight_kg``,
     ``distance_km`` and ``mode``; waste lines carry ``waste_treatment`` and ``waste_tonnes``
-    (else ``weight_kg`` is read as the waste's weight).
+    (else ``weight_kg`` is read as the waste's weight). ``country`` is the ISO 3166-1 alpha-2
+    country the purchase came from (the vendor's), for the geographical data-quality score.
     """
 
     line_id: LineId
@@ -104,6 +105,7 @@ class SpendLineInput:
     waste_treatment: str = ""
     waste_tonnes: Decimal | None = None
     capital: bool = False
+    country: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,13 +165,23 @@ class ProductFootprintInput:
     relative_uncertainty: Decimal | None = None
 
 
+# Upstream Scope 3 categories a supplier must report for its figure to be cradle-to-gate
+# (docs/method.md, "Hybrid"): purchased goods and services, capital goods, fuel- and
+# energy-related activities, upstream transportation and distribution.
+CRADLE_TO_GATE_CATEGORIES = frozenset({1, 2, 3, 4})
+ALLOCATION_CRADLE_TO_GATE = "cradle_to_gate"
+ALLOCATION_SCOPE12 = "scope12"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisclosureInput:
     """A vendor's *accepted* corporate disclosure for a period (the adapter passes no others).
 
     Emissions are in tonnes CO2e as suppliers report them; ``revenue`` is in ``currency``.
-    ``allocated_to_us_t`` is the vendor's own allocation of its emissions to us for the period;
-    ``allocation_uncertainty_pct`` is a percentage (``15`` means ±15 %).
+    ``scope3_upstream_t`` is the upstream Scope 3 the vendor reported, covering the categories
+    in ``upstream_categories``. ``allocated_to_us_t`` is the vendor's own allocation of its
+    emissions to us for the period, covering ``allocation_boundary`` (``"scope12"`` or
+    ``"cradle_to_gate"``); ``allocation_uncertainty_pct`` is a percentage (``15`` means ±15 %).
     """
 
     disclosure_id: str
@@ -184,12 +196,29 @@ class DisclosureInput:
     allocated_to_us_t: Decimal | None = None
     allocation_uncertainty_pct: Decimal | None = None
     verified: bool = False
+    upstream_categories: frozenset[int] = frozenset()
+    allocation_boundary: str = ""
+
+    @property
+    def upstream_complete(self) -> bool:
+        """Upstream Scope 3 is reported for at least categories 1–4 (cradle-to-gate)."""
+        return self.scope3_upstream_t is not None and CRADLE_TO_GATE_CATEGORIES.issubset(
+            self.upstream_categories
+        )
+
+    @property
+    def missing_upstream_categories(self) -> list[int]:
+        if self.scope3_upstream_t is None:
+            return sorted(CRADLE_TO_GATE_CATEGORIES)
+        return sorted(CRADLE_TO_GATE_CATEGORIES - self.upstream_categories)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DatasetRef:
     """A pinned factor dataset version.
 
+    ``region`` (a country code, ``"GLO"`` or empty for a global average) and ``reference_year``
+    (the year the data describes) feed the geographical and temporal data-quality scores.
     ``relative_uncertainty`` (e.g. ``Decimal("0.35")`` for ±35 %) overrides the method default
     for every result computed from this dataset.
     """
@@ -197,6 +226,8 @@ class DatasetRef:
     key: str
     version: str
     relative_uncertainty: Decimal | None = None
+    region: str = ""
+    reference_year: int | None = None
 
     @property
     def label(self) -> str:
@@ -205,7 +236,7 @@ class DatasetRef:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FactorSet:
-    """The dataset versions one inventory run pinned, one per kind (issue 6, item 5)."""
+    """The dataset versions one inventory run pinned, one per kind."""
 
     spend: DatasetRef | None = None
     hardware: DatasetRef | None = None
@@ -253,3 +284,33 @@ class CategoryRules:
 
     transport_naics_prefixes: tuple[str, ...] = DEFAULT_TRANSPORT_NAICS_PREFIXES
     waste_naics_prefixes: tuple[str, ...] = DEFAULT_WASTE_NAICS_PREFIXES
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationBase:
+    """Our spend with a vendor over a disclosure's whole period, and how it splits by year.
+
+    ``total`` is the net spend (in the disclosure's currency) of every line that selects the
+    disclosure, whatever its calendar year; ``by_year`` the same per calendar year. An
+    allocation is spread over ``total``, so a reporting year counts ``by_year[year] ÷ total`` of
+    it (docs/method.md, "Hybrid").
+    """
+
+    total: Decimal
+    by_year: dict[int, Decimal]
+
+    def as_json(self) -> dict:
+        return {
+            "total": str(self.total),
+            "by_year": {str(year): str(value) for year, value in sorted(self.by_year.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data) -> AllocationBase:
+        if isinstance(data, str | int | Decimal):
+            # A plan written before bases were split by year: the total alone.
+            return cls(total=Decimal(data), by_year={})
+        return cls(
+            total=Decimal(data["total"]),
+            by_year={int(year): Decimal(value) for year, value in data["by_year"].items()},
+        )

@@ -25,6 +25,13 @@ class EstimateResult:
     quantity the factor multiplied, in ``activity_unit`` (``"USD 2022"``, ``"unit"``,
     ``"tonne-km"``, ``"tonne"``, or the disclosure's currency). ``notes`` say why each better
     method did not apply: the "why" of a restatement when data improves.
+
+    ``source_key`` names the shared source whose error the line shares (``factor:…``,
+    ``disclosure:…``, ``footprint:…``, ``spec:…``): ranges add linearly within one source and in
+    quadrature across sources (``uncertainty.py``). ``dq`` is the combined data-quality score of
+    the five indicators whose scores ``dq_indicators`` holds as five digits (``quality.py``).
+    ``unknown_terms`` names ledger words the vocabulary did not know (``"hardware class
+    'gpu-xl'"``), so a run can list them; the reason says so too.
     """
 
     line_id: LineId
@@ -48,12 +55,17 @@ class EstimateResult:
     disclosure_id: str | None = None
     product_footprint_id: str | None = None
     notes: tuple[str, ...] = ()
+    source_key: str = ""
+    dq_indicators: str = ""
+    unknown_terms: tuple[str, ...] = ()
 
     @property
     def is_accounted(self) -> bool:
         return self.method is not Method.UNACCOUNTED
 
     @property
-    def half_width_kgco2e(self) -> Decimal:
-        """Absolute half-width of the line's range, the term combined in quadrature."""
-        return (self.high_kgco2e - self.low_kgco2e) / 2
+    def dq_scores(self):
+        """The five indicator scores (``quality.DqScores``), or None for an unaccounted line."""
+        from .quality import DqScores
+
+        return DqScores.from_code(self.dq_indicators) if self.dq_indicators else None

@@ -41,11 +41,24 @@ from assurance.history import acting_as, acting_as_system
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
 from scope3 import adapters
-from scope3.engine import ENGINE_DECIMAL_CONTEXT, Method, allocation_bases, estimate_lines
-from scope3.engine.uncertainty import quantise_kg
+from scope3.engine import (
+    ENGINE_DECIMAL_CONTEXT,
+    GroupSums,
+    Method,
+    allocation_bases,
+    estimate_lines,
+    total_from_sums,
+)
+from scope3.engine.uncertainty import DEFAULT_MONTECARLO_DRAWS, DEFAULT_MONTECARLO_SEED
 from scope3.models import EmissionEstimate, FactorDataset, InventoryChunk, InventoryRun
 from scope3.selectors import factor_dataset_get, factor_dataset_latest
 
+# The estimation method's version, stored on every run: a restatement between runs of different
+# versions names the method correction (docs/method.md, "Method versions"). Version 2: hybrid
+# only with a cradle-to-gate boundary, allocations split across years over the disclosure
+# period, ranges combined by shared source with lognormal bounds, DQ from five indicators,
+# hardware specs and the vocabulary.
+METHOD_VERSION = 2
 DEFAULT_CHUNK_LINES = 5000
 DEFAULT_STALE_SECONDS = 900
 DEFAULT_SYNC_WORKERS = 2
@@ -134,6 +147,9 @@ def inventory_run_start(
     chunk_lines: int | None = None,
     reason: str = START_REASON,
     queue: bool = True,
+    uncertainty: str = InventoryRun.Uncertainty.ANALYTIC,
+    montecarlo_seed: int | None = None,
+    montecarlo_draws: int | None = None,
 ) -> InventoryRun:
     """Start a Scope 3 inventory run of ``year`` (issue 6, item 5).
 
@@ -143,6 +159,24 @@ def inventory_run_start(
     """
     if not 1900 <= int(year) <= 2100:
         raise ValidationError({"year": f"{year} is not a reporting year"})
+    if uncertainty not in InventoryRun.Uncertainty.values:
+        raise ValidationError(
+            {
+                "uncertainty": f"{uncertainty!r} is not an uncertainty method "
+                f"(choose {' or '.join(InventoryRun.Uncertainty.values)})"
+            }
+        )
+    montecarlo = {}
+    if uncertainty == InventoryRun.Uncertainty.MONTECARLO:
+        draws = int(montecarlo_draws or DEFAULT_MONTECARLO_DRAWS)
+        if not 100 <= draws <= 100_000:
+            raise ValidationError({"draws": f"{draws} draws: choose between 100 and 100,000"})
+        montecarlo = {
+            "montecarlo_seed": int(
+                montecarlo_seed if montecarlo_seed is not None else DEFAULT_MONTECARLO_SEED
+            ),
+            "montecarlo_draws": draws,
+        }
     datasets = inventory_run_pins_resolve(pins)
     with transaction.atomic(), acting_as(actor, reason):
         run = InventoryRun.objects.create(
@@ -151,9 +185,13 @@ def inventory_run_start(
             pins={kind: dataset.version for kind, dataset in sorted(datasets.items())},
             started_by=actor,
             code_version=code_version(),
+            uncertainty_method=uncertainty,
+            method_version=METHOD_VERSION,
             plan={
                 "chunk_lines": int(chunk_lines or chunk_lines_setting()),
+                **montecarlo,
                 **adapters.supplier_data_ids(year=int(year)),
+                **adapters.reference_snapshots(datasets.get(FactorDataset.Kind.HARDWARE)),
             },
         )
         run.datasets.set(datasets.values())
@@ -195,9 +233,9 @@ def inventory_run_plan(*, run_id: int, queue: bool = True) -> InventoryRun:
     """Split a pending run into chunks and compute its allocation bases (once).
 
     Idempotent: a run already planned is returned as is (a redelivered plan task does nothing).
-    Allocation bases are computed over *all* the year's lines here, because a vendor's allocation
-    to us is spread pro rata over all its lines (see ``engine.allocation_bases``) and each chunk
-    only sees its own.
+    Allocation bases are computed here over *all* the vendor's lines in each allocating
+    disclosure's period, whatever their year, because an allocation is spread over all of them
+    (see ``engine.allocation_bases``) and each chunk only sees its own.
     """
     run = InventoryRun.objects.get(pk=run_id)
     if run.status != InventoryRun.Status.PENDING:
@@ -207,11 +245,11 @@ def inventory_run_plan(*, run_id: int, queue: bool = True) -> InventoryRun:
     if inputs.context.has_allocations:
         bases = allocation_bases(
             inputs.context,
-            adapters.iter_year_line_inputs(
-                year=run.reporting_year, vendor_naics=inputs.vendor_naics
+            adapters.iter_allocation_line_inputs(
+                inputs.context, vendor_naics=inputs.vendor_naics
             ),
         )
-        plan["allocation_bases"] = {key: str(value) for key, value in sorted(bases.items())}
+        plan["allocation_bases"] = {key: base.as_json() for key, base in sorted(bases.items())}
     else:
         plan["allocation_bases"] = {}
     size = int(plan.get("chunk_lines") or chunk_lines_setting())
@@ -278,25 +316,35 @@ def _inputs_for(run: InventoryRun) -> adapters.RunInputs:
 
 
 def _chunk_totals(results) -> dict:
-    """Exact partial sums of one chunk, as strings (JSON keeps every digit)."""
-    kg = Decimal(0)
-    squares = Decimal(0)
+    """Exact partial sums of one chunk, as strings (JSON keeps every digit).
+
+    ``sources``: Σ kg per shared source and relative uncertainty, all a range needs
+    (``engine.GroupSums``); ``dq``: Σ |kg| and Σ |kg|·DQ for the emissions-weighted DQ;
+    ``unknown_terms``: lines per ledger word nobody understood.
+    """
+    sums = GroupSums()
     unaccounted: dict[str, Decimal] = {}
-    unaccounted_lines = 0
+    unknown: dict[str, int] = {}
+    weight = weighted = Decimal(0)
     with localcontext(ENGINE_DECIMAL_CONTEXT):
         for result, currency, amount in results:
+            sums.add(result)
+            for term in result.unknown_terms:
+                unknown[term] = unknown.get(term, 0) + 1
             if result.method is Method.UNACCOUNTED:
-                unaccounted_lines += 1
                 unaccounted[currency] = unaccounted.get(currency, Decimal(0)) + amount
                 continue
-            kg += result.kgco2e
-            half = (result.high_kgco2e - result.low_kgco2e) / 2
-            squares += half * half
+            if result.dq is not None:
+                weight += abs(result.kgco2e)
+                weighted += abs(result.kgco2e) * result.dq
     return {
-        "kgco2e": str(kg),
-        "half_width_squares": str(squares),
-        "unaccounted_lines": unaccounted_lines,
+        "kgco2e": str(sum((kg for _s, by_u in sums.items() for kg in by_u.values()), Decimal(0))),
+        "sources": sums.as_json(),
+        "lines": sums.lines,
+        "unaccounted_lines": sums.unaccounted_lines,
         "unaccounted_amount": {key: str(value) for key, value in sorted(unaccounted.items())},
+        "unknown_terms": dict(sorted(unknown.items())),
+        "dq": {"weight": str(weight), "weighted": str(weighted)},
     }
 
 
@@ -340,6 +388,7 @@ def inventory_chunk_process(
         first_line_id=chunk.first_line_id,
         last_line_id=chunk.last_line_id,
         vendor_naics=inputs.vendor_naics,
+        vendor_country=inputs.vendor_country,
     )
     results = estimate_lines(inputs.context, lines)
     rows = [
@@ -414,8 +463,10 @@ def inventory_run_reap(
 def inventory_run_finish(*, run_id: int) -> InventoryRun | None:
     """Add up the chunks' exact partial sums and mark the run completed (once).
 
-    Total = Σ kg; its range = total ± sqrt(Σ half-width²) (independent lines in quadrature,
-    IPCC 2006 Vol. 1 eq. 3.1, as ``engine.combine_totals``); unaccounted spend per currency.
+    Total = Σ kg; its range combines the chunks' sums per shared source with the run's
+    uncertainty method (``engine.total_from_sums``: linear within a source, quadrature across,
+    or Monte Carlo with one draw per source); unaccounted spend per currency; the run's summary
+    (sources, the widest one, emissions-weighted DQ, unknown ledger words) goes to its plan.
     Returns None while chunks remain; the completed run otherwise. Idempotent: the conditional
     update on ``finished_at`` lets one finalizer through.
     """
@@ -429,27 +480,47 @@ def inventory_run_finish(*, run_id: int) -> InventoryRun | None:
         run = InventoryRun.objects.select_related("started_by").get(pk=run_id)
         if claimed != 1:
             return run if run.status == InventoryRun.Status.COMPLETED else None
-        total = Decimal(0)
-        squares = Decimal(0)
+        sums = GroupSums()
         unaccounted: dict[str, Decimal] = {}
-        unaccounted_lines = 0
+        unknown: dict[str, int] = {}
+        weight = weighted = Decimal(0)
         with localcontext(ENGINE_DECIMAL_CONTEXT):
             for totals in InventoryChunk.objects.filter(run_id=run_id).values_list(
                 "totals", flat=True
             ):
-                total += Decimal(totals["kgco2e"])
-                squares += Decimal(totals["half_width_squares"])
-                unaccounted_lines += totals["unaccounted_lines"]
+                sums.merge(
+                    GroupSums.from_json(
+                        totals.get("sources", {}),
+                        lines=totals.get("lines", 0),
+                        unaccounted_lines=totals["unaccounted_lines"],
+                    )
+                )
                 for currency, amount in totals["unaccounted_amount"].items():
                     unaccounted[currency] = unaccounted.get(currency, Decimal(0)) + Decimal(amount)
-            total = quantise_kg(total)
-            half = quantise_kg(squares.sqrt())
-        run.total_kgco2e = total
-        run.low_kgco2e = total - half
-        run.high_kgco2e = total + half
+                for term, count in totals.get("unknown_terms", {}).items():
+                    unknown[term] = unknown.get(term, 0) + count
+                weight += Decimal(totals.get("dq", {}).get("weight", "0"))
+                weighted += Decimal(totals.get("dq", {}).get("weighted", "0"))
+            total = total_from_sums(sums, **_uncertainty_options(run))
+        unaccounted_lines = total.unaccounted_lines
+        run.total_kgco2e = total.kgco2e
+        run.low_kgco2e = total.low_kgco2e
+        run.high_kgco2e = total.high_kgco2e
         run.unaccounted_amount = {
             currency: str(amount) for currency, amount in sorted(unaccounted.items())
         }
+        plan = dict(run.plan or {})
+        plan["summary"] = {
+            "sources": total.sources,
+            "widest_source": total.widest_source,
+            "widest_source_width_kgco2e": str(total.widest_source_width_kgco2e),
+            "dq_weighted": str((weighted / weight).quantize(Decimal("0.1"))) if weight else None,
+            "unknown_terms": [
+                {"term": term, "lines": count}
+                for term, count in sorted(unknown.items(), key=lambda item: (-item[1], item[0]))
+            ],
+        }
+        run.plan = plan
         run.status = InventoryRun.Status.COMPLETED
         with acting_as(run.started_by, TASK_REASON):
             run.save()
@@ -465,10 +536,20 @@ def inventory_run_finish(*, run_id: int) -> InventoryRun | None:
                     "low_kgco2e": str(run.low_kgco2e),
                     "high_kgco2e": str(run.high_kgco2e),
                     "unaccounted_lines": unaccounted_lines,
+                    "uncertainty": total.method_label,
                     "pins": run.pins,
                 },
             )
     return run
+
+
+def _uncertainty_options(run: InventoryRun) -> dict:
+    plan = run.plan or {}
+    return {
+        "method": run.uncertainty_method,
+        "seed": int(plan.get("montecarlo_seed", DEFAULT_MONTECARLO_SEED)),
+        "draws": int(plan.get("montecarlo_draws", DEFAULT_MONTECARLO_DRAWS)),
+    }
 
 
 def inventory_run_watch(*, run_id: int, queue: bool = True) -> str:

@@ -100,19 +100,24 @@ def line(source, n, *, vendor=None, amount="100", currency="USD", naics="334413"
 def worked_ledger(vendor):
     """30 lines of 2024 (and one of 2023 that a 2024 run must ignore).
 
-    Hand-computed (spend: amount * FX to USD * I2022/I2024 = * 0.8, * 0.215, ±50 %):
-    - L000000 1,000 USD, 334413      -> 800 USD2022 * 0.215 = 172 kg  (86 .. 258), dq 4
-    - L000001 1,000 EUR, 334413      -> 1,250 USD * 0.8 = 1,000 * 0.215 = 215 kg (107.5 .. 322.5)
-    - L000002 1,000 USD, no NAICS, vendor default 334413 -> 172 kg, dq 5
+    Hand-computed (spend: amount * FX to USD * I2022/I2024 = * 0.8, * 0.215; lognormal ranges,
+    multipliers u = 0.5: 0.5923459 .. 1.5850487, u = 0.3: 0.7335614 .. 1.3320054):
+    - L000000 1,000 USD, 334413      -> 800 USD2022 * 0.215 = 172 kg  (101.883 .. 272.628)
+    - L000001 1,000 EUR, 334413      -> 1,250 USD * 0.8 = 1,000 * 0.215 = 215 kg
+    - L000002 1,000 USD, no NAICS, vendor default 334413 -> 172 kg, technology score 5
     - L000003 16 GPUs (also 400,000 USD at 334413: the better method only)
-                                     -> 16 * 150 = 2,400 kg (±30 %: 1,680 .. 3,120), dq 3
-    - L000004 air: 2,000 kg over 9,000 km -> 2 t * 9,000 km * 0.5 = 9,000 kg (6,300 .. 11,700)
+                                     -> 16 * 150 = 2,400 kg (1,760.547 .. 3,196.813)
+    - L000004 air: 2,000 kg over 9,000 km -> 2 t * 9,000 km * 0.5 = 9,000 kg
     - L000005 unmatched vendor, no NAICS, 500 USD -> unaccounted (reason: no NAICS)
-    - L000006..L000029 (24 lines) 100 USD at 334413 -> 17.2 kg each (8.6 .. 25.8) = 412.8 kg
+    - L000006..L000029 (24 lines) 100 USD at 334413 -> 17.2 kg each = 412.8 kg
     Total = 172 + 215 + 172 + 2,400 + 9,000 + 412.8 = 12,371.8 kg
-    Half-width = sqrt(86² + 107.5² + 86² + 720² + 2,700² + 24 * 8.6²)
-               = sqrt(7,396 + 11,556.25 + 7,396 + 518,400 + 7,290,000 + 1,775.04)
-               = sqrt(7,836,523.29) = 2,799.379 kg
+    Shared sources: the 334413 factor row (971.8 kg at u = 0.5), the GPU factor (2,400 kg at
+    u = 0.3), the air factor (9,000 kg at u = 0.3). Below each: 971.8 * 0.4076541 = 396.158,
+    2,400 * 0.2664386 = 639.453, 9,000 * 0.2664386 = 2,397.947; above: 971.8 * 0.5850487 =
+    568.550, 2,400 * 0.3320054 = 796.813, 9,000 * 0.3320054 = 2,988.049.
+    Minus = sqrt(396.158² + 639.453² + 2,397.947²) = sqrt(6,315,994) = 2,513.164 kg;
+    plus = sqrt(568.550² + 796.813² + 2,988.049²) = sqrt(9,886,597) = 3,144.296 kg.
+    Range 9,858.636 .. 15,516.096 kg.
     """
     source = batch()
     lines = [

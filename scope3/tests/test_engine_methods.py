@@ -1,5 +1,12 @@
 """Worked examples of the Scope 3 engine, one per method, computed by hand in the comments.
 
+Ranges are lognormal (scope3/engine/uncertainty.py, docs/method.md "Uncertainty"): for a
+relative uncertainty u, s² = ln(1 + (u/1.96)²), bounds = kg · exp(-s²/2 ∓ 1.96 s). The
+multipliers used below, to six places: u = 0.10 -> 0.903721 .. 1.103664; u = 0.15 -> 0.858386
+.. 1.158193; u = 0.20 -> 0.814923 .. 1.214464; u = 0.30 -> 0.733561 .. 1.332005; u = 0.50 ->
+0.592346 .. 1.585049 (e.g. u = 0.5: (0.5/1.96)² = 0.065077, s² = ln 1.065077 = 0.063046,
+s = 0.251089, exp(-0.031523 - 0.492125) = 0.592346).
+
 No database: the engine is pure Python over dataclasses. Factor values here are test inputs
 stated next to each example (the curated values ship in another module's tables).
 """
@@ -31,10 +38,10 @@ from scope3.engine import (
 )
 
 FACTORS = FactorSet(
-    spend=DatasetRef(key="useeio", version="v1.3.0"),
-    hardware=DatasetRef(key="tl-hardware", version="2025.1"),
-    freight=DatasetRef(key="tl-freight", version="2025.1"),
-    waste=DatasetRef(key="tl-waste", version="2025.1"),
+    spend=DatasetRef(key="useeio", version="v1.3.0", region="US", reference_year=2022),
+    hardware=DatasetRef(key="tl-hardware", version="2025.1", region="GLO", reference_year=2025),
+    freight=DatasetRef(key="tl-freight", version="2025.1", region="GB", reference_year=2025),
+    waste=DatasetRef(key="tl-waste", version="2025.1", region="GB", reference_year=2025),
 )
 
 SPEND_FACTORS = [
@@ -126,6 +133,7 @@ def line(**fields):
         "date": dt.date(2022, 6, 1),
         "amount": D("10000"),
         "currency": "USD",
+        "country": "US",
     }
     defaults.update(fields)
     return SpendLineInput(**defaults)
@@ -139,6 +147,8 @@ def disclosure(**fields):
         "period_end": dt.date(2024, 12, 31),
         "scope1_t": D("1000"),
         "scope2_market_t": D("4000"),
+        "scope3_upstream_t": D("5000"),
+        "upstream_categories": frozenset({1, 2, 3, 4}),
         "revenue": D("500000000"),
         "currency": "USD",
     }
@@ -151,14 +161,18 @@ def disclosure(**fields):
 
 def test_spend_based_in_the_datasets_own_dollar_year():
     # 10,000 USD spent in 2022, the dataset's dollar year: no FX, no deflation.
-    # 10,000 * 0.215 kg/USD = 2,150 kg; ±50 % -> 1,075 .. 3,225 kg; NAICS on the line: dq 4.
+    # 10,000 * 0.215 kg/USD = 2,150 kg; u = 0.5: 2,150 * 0.592346 = 1,273.544 ..
+    # 2,150 * 1.585049 = 3,407.855 kg. DQ: technology 4 (sector average, the line's NAICS),
+    # temporal 1 (2022 data for 2022), geography 1 (US factor, US supplier), completeness 3,
+    # reliability 3 (published secondary data): mean 2.4, rounded up to 3.
     result = estimate_line(make_context(), line(naics="334413"))
 
     assert result.method is Method.SPEND_BASED
     assert result.category is Category.PURCHASED_GOODS_AND_SERVICES
     assert result.kgco2e == D("2150.000")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("1075.000"), D("3225.000"))
-    assert result.dq == 4
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("1273.544"), D("3407.855"))
+    assert (result.dq, result.dq_indicators) == (3, "41133")
+    assert result.source_key == "factor:useeio:v1.3.0:334413"
     assert (result.factor_dataset, result.factor_version, result.factor_code) == (
         "useeio",
         "v1.3.0",
@@ -172,7 +186,7 @@ def test_spend_based_converts_at_the_purchase_year_then_deflates():
     # 10,000 EUR on 2024-06-01; 1 USD = 0.8 EUR in 2024 -> 10,000 / 0.8 = 12,500 USD (2024).
     # Deflate to 2022 dollars: 12,500 * I2022 / I2024 = 12,500 * 100 / 110 = 11,363.6363... USD.
     # 11,363.6363... * 0.215 = 2,443.1818... kg -> 2,443.182 kg (half-even to the gram).
-    # ±50 %: 2,443.182 * 0.5 = 1,221.591 and * 1.5 = 3,664.773.
+    # u = 0.5: 2,443.182 * 0.592346 = 1,447.209 and * 1.585049 = 3,872.563.
     result = estimate_line(
         make_context(),
         line(date=dt.date(2024, 6, 1), amount=D("10000"), currency="EUR", naics="334413"),
@@ -182,7 +196,7 @@ def test_spend_based_converts_at_the_purchase_year_then_deflates():
     assert result.activity_value == D("11363.636")
     assert result.activity_unit == "USD 2022"
     assert result.kgco2e == D("2443.182")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("1221.591"), D("3664.773"))
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("1447.209"), D("3872.563"))
 
 
 @pytest.mark.parametrize(
@@ -205,13 +219,13 @@ def test_missing_rate_or_index_leaves_the_line_unaccounted_naming_it(fields, exp
     assert result.dq is None
 
 
-def test_vendor_default_naics_scores_dq_5():
-    # Same 2,150 kg as the line's own code, but the code is a proxy: dq 5 instead of 4.
+def test_vendor_default_naics_scores_technology_5():
+    # Same 2,150 kg as the line's own code, but the code is a proxy: technology 5 instead of 4.
     result = estimate_line(make_context(), line(naics=None, vendor_naics="334413"))
 
     assert result.method is Method.SPEND_BASED
     assert result.kgco2e == D("2150.000")
-    assert result.dq == 5
+    assert result.dq_indicators == "51133"
     assert "vendor's default" in result.reason
 
 
@@ -219,16 +233,17 @@ def test_line_naics_without_a_factor_falls_back_to_the_vendor_default():
     result = estimate_line(make_context(), line(naics="999999", vendor_naics="334413"))
 
     assert result.kgco2e == D("2150.000")
-    assert result.dq == 5
+    assert result.dq_indicators[0] == "5"
     assert "no spend factor for NAICS 999999 in useeio v1.3.0" in result.notes
 
 
 def test_credit_note_gives_negative_emissions_with_ordered_bounds():
-    # -10,000 USD in 2022 * 0.215 = -2,150 kg; bounds -2,150 * 1.5 = -3,225 .. -2,150 * 0.5.
+    # -10,000 USD in 2022 * 0.215 = -2,150 kg; bounds -2,150 * 1.585049 = -3,407.855 ..
+    # -2,150 * 0.592346 = -1,273.544.
     result = estimate_line(make_context(), line(amount=D("-10000"), naics="334413"))
 
     assert result.kgco2e == D("-2150.000")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("-3225.000"), D("-1075.000"))
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("-3407.855"), D("-1273.544"))
 
 
 # Categories -------------------------------------------------------------------------------
@@ -263,39 +278,79 @@ def test_capital_flag_gives_category_2_with_the_same_number():
 # Hybrid -----------------------------------------------------------------------------------
 
 
-def test_hybrid_from_a_disclosure():
-    # Vendor: Scope 1 = 1,000 t, Scope 2 market-based = 4,000 t, revenue 500,000,000 USD.
-    # Intensity = 5,000 t / 500 M USD = 0.00001 t/USD = 0.01 kg/USD.
-    # Our spend 2,000,000 USD -> 2,000,000 * 0.01 = 20,000 kg (20 t); ±20 % -> 16,000 .. 24,000.
+def test_hybrid_from_a_cradle_to_gate_disclosure():
+    # Vendor: Scope 1 = 1,000 t, Scope 2 market-based = 4,000 t, upstream Scope 3 (categories
+    # 1-4) = 5,000 t, revenue 500,000,000 USD.
+    # Intensity = 10,000 t / 500 M USD = 0.00002 t/USD = 0.02 kg/USD.
+    # Our spend 2,000,000 USD -> 2,000,000 * 0.02 = 40,000 kg; u = 0.2 -> 40,000 * 0.81492295 =
+    # 32,596.918 .. 40,000 * 1.21446403 = 48,578.561 (multipliers to eight places).
+    # DQ: technology 2 (the supplier's business, not the product), temporal 1, geography 1,
+    # completeness 2, reliability 2 (not verified): mean 1.6 -> 2.
     ctx = make_context(disclosures=[disclosure()])
     result = estimate_line(ctx, line(date=dt.date(2024, 5, 1), amount=D("2000000"), naics="334413"))
 
     assert result.method is Method.HYBRID
-    assert result.kgco2e == D("20000.000")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("16000.000"), D("24000.000"))
-    assert result.dq == 3  # not verified
+    assert result.kgco2e == D("40000.000")
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("32596.918"), D("48578.561"))
+    assert (result.dq, result.dq_indicators) == (2, "21122")
     assert result.disclosure_id == "D-1"
-    assert result.factor_kgco2e_per_unit == D("0.01")
+    assert result.source_key == "disclosure:D-1"
+    assert result.factor_kgco2e_per_unit == D("0.02")
+    assert "upstream Scope 3 categories 1, 2, 3, 4" in result.reason
+
+
+def test_scope_1_and_2_only_disclosure_never_outranks_a_complete_estimate():
+    # The review's example: 250,000 USD of NAICS 334413 in 2022 from a vendor with Scope 1 =
+    # 5,000 t, Scope 2 market = 15,000 t, revenue 4 B USD and no upstream Scope 3. The old
+    # hybrid gave 250,000 * 20,000 t / 4 B USD = 1.25 t = 1,250 kg at DQ 2: tier 1 only.
+    # Now the line falls to spend-based: 250,000 * 0.215 = 53,750 kg, and the notes say why.
+    tier1 = disclosure(
+        period_start=dt.date(2022, 1, 1),
+        period_end=dt.date(2022, 12, 31),
+        scope1_t=D("5000"),
+        scope2_market_t=D("15000"),
+        scope3_upstream_t=None,
+        upstream_categories=frozenset(),
+        revenue=D("4000000000"),
+        verified=True,
+    )
+    result = estimate_line(
+        make_context(disclosures=[tier1]), line(amount=D("250000"), naics="334413")
+    )
+
+    assert result.method is Method.SPEND_BASED
+    assert result.kgco2e == D("53750.000")
+    assert any("reports Scope 1 and 2 only: no upstream Scope 3" in n for n in result.notes)
+
+
+def test_partial_upstream_coverage_names_the_missing_categories():
+    partial = disclosure(upstream_categories=frozenset({1, 4}))
+    result = estimate_line(
+        make_context(disclosures=[partial]),
+        line(date=dt.date(2024, 5, 1), amount=D("2000000"), naics="334413"),
+    )
+
+    assert result.method is Method.SPEND_BASED
+    assert any(
+        "categories 1, 4 only; categories 2, 3 are missing" in note for note in result.notes
+    )
 
 
 @pytest.mark.parametrize(
-    ("fields", "amount", "currency", "kg", "dq"),
+    ("fields", "amount", "currency", "kg", "reliability"),
     [
-        # Verified: same 20,000 kg, dq 2.
-        ({"verified": True}, "2000000", "USD", "20000.000", 2),
-        # Upstream Scope 3 of 5,000 t disclosed too: (1,000 + 4,000 + 5,000) / 500 M * 2 M
-        # = 40 t = 40,000 kg.
-        ({"scope3_upstream_t": D("5000")}, "2000000", "USD", "40000.000", 3),
-        # Spend in EUR, disclosure in USD: 1,600,000 EUR / 0.8 = 2,000,000 USD -> 20,000 kg.
-        ({}, "1600000", "EUR", "20000.000", 3),
+        # Verified: same 40,000 kg, reliability 1.
+        ({"verified": True}, "2000000", "USD", "40000.000", "1"),
+        # Spend in EUR, disclosure in USD: 1,600,000 EUR / 0.8 = 2,000,000 USD -> 40,000 kg.
+        ({}, "1600000", "EUR", "40000.000", "2"),
         # Disclosure in EUR with revenue 400 M EUR, spend 2,000,000 USD * 0.8 = 1,600,000 EUR:
-        # 5,000 t / 400 M EUR * 1.6 M EUR = 20 t.
-        ({"currency": "EUR", "revenue": D("400000000")}, "2000000", "USD", "20000.000", 3),
-        # Credit note of 500,000 USD: -500,000 * 0.01 = -5,000 kg.
-        ({}, "-500000", "USD", "-5000.000", 3),
+        # 10,000 t / 400 M EUR * 1.6 M EUR = 40 t.
+        ({"currency": "EUR", "revenue": D("400000000")}, "2000000", "USD", "40000.000", "2"),
+        # Credit note of 500,000 USD: -500,000 * 0.02 = -10,000 kg.
+        ({}, "-500000", "USD", "-10000.000", "2"),
     ],
 )
-def test_hybrid_variants(fields, amount, currency, kg, dq):
+def test_hybrid_variants(fields, amount, currency, kg, reliability):
     ctx = make_context(disclosures=[disclosure(**fields)])
     result = estimate_line(
         ctx, line(date=dt.date(2024, 5, 1), amount=D(amount), currency=currency, naics="334413")
@@ -303,16 +358,22 @@ def test_hybrid_variants(fields, amount, currency, kg, dq):
 
     assert result.method is Method.HYBRID
     assert result.kgco2e == D(kg)
-    assert result.dq == dq
+    assert result.dq_indicators[4] == reliability
 
 
 def test_hybrid_from_the_vendors_allocation_spread_pro_rata_by_spend():
-    # The vendor allocated 30 t to us for 2024, ±15 %. Our 2024 lines from it: 3,000,000 USD and
-    # 1,000,000 USD -> base 4,000,000 USD. Shares: 30,000 kg * 3/4 = 22,500 kg and * 1/4 = 7,500.
-    # Bounds of the first: 22,500 * 0.85 = 19,125 and * 1.15 = 25,875.
+    # The vendor allocated 30 t (cradle-to-gate) to us for 2024, ±15 %. Our 2024 lines from it:
+    # 3,000,000 USD and 1,000,000 USD -> base 4,000,000 USD. Shares: 30,000 kg * 3/4 = 22,500
+    # kg and * 1/4 = 7,500. Bounds of the first (u = 0.15): 22,500 * 0.858386 = 19,313.691 ..
+    # 22,500 * 1.158193 = 26,059.342.
     ctx = make_context(
         disclosures=[
-            disclosure(allocated_to_us_t=D("30"), allocation_uncertainty_pct=D("15"), verified=True)
+            disclosure(
+                allocated_to_us_t=D("30"),
+                allocation_boundary="cradle_to_gate",
+                allocation_uncertainty_pct=D("15"),
+                verified=True,
+            )
         ]
     )
     lines = [
@@ -324,16 +385,62 @@ def test_hybrid_from_the_vendors_allocation_spread_pro_rata_by_spend():
 
     assert [first.method, second.method] == [Method.HYBRID, Method.HYBRID]
     assert (first.kgco2e, second.kgco2e) == (D("22500.000"), D("7500.000"))
-    assert (first.low_kgco2e, first.high_kgco2e) == (D("19125.000"), D("25875.000"))
+    assert (first.low_kgco2e, first.high_kgco2e) == (D("19313.691"), D("26059.342"))
     assert first.dq == 2
     assert "allocation" in first.reason
 
     # A chunked run pins the bases over all lines first; a chunk with only the second line
     # then still gets its 7,500 kg share, not the whole 30 t.
-    pinned = ctx.with_allocation_bases(allocation_bases(ctx, iter(lines)))
-    assert pinned.allocation_bases == {"D-1": D("4000000")}
+    bases = allocation_bases(ctx, iter(lines))
+    assert {key: base.total for key, base in bases.items()} == {"D-1": D("4000000")}
+    pinned = ctx.with_allocation_bases(bases)
     (alone,) = estimate_lines(pinned, [lines[1]])
     assert alone.kgco2e == D("7500.000")
+
+
+def test_allocation_across_calendar_years_is_split_never_counted_twice():
+    # The review's example: a disclosure for 2022-10-01..2023-09-30 allocates 60 t to us. Our
+    # lines from the vendor: 300,000 USD in Nov 2022 and 100,000 USD in Mar 2023. The base is
+    # all the vendor's lines in the period, whatever their year: 400,000 USD.
+    # 2022 run: 60 t * 300,000 / 400,000 = 45 t; 2023 run: 60 t * 100,000 / 400,000 = 15 t.
+    # 45 + 15 = 60 t: the allocation once, not 60 t in each year (120 t) as before.
+    fiscal = disclosure(
+        period_start=dt.date(2022, 10, 1),
+        period_end=dt.date(2023, 9, 30),
+        allocated_to_us_t=D("60"),
+        allocation_boundary="cradle_to_gate",
+    )
+    ctx = make_context(disclosures=[fiscal])
+    november = line(line_id=1, date=dt.date(2022, 11, 15), amount=D("300000"), naics="334413")
+    march = line(line_id=2, date=dt.date(2023, 3, 15), amount=D("100000"), naics="334413")
+    pinned = ctx.with_allocation_bases(allocation_bases(ctx, [november, march]))
+
+    (run_2022,) = estimate_lines(pinned, [november])
+    (run_2023,) = estimate_lines(pinned, [march])
+
+    assert run_2022.kgco2e == D("45000.000")
+    assert run_2023.kgco2e == D("15000.000")
+    assert "300,000.00 USD of them in 2022 (75.0 %, 45.000 t)" in run_2022.reason
+    assert "100,000.00 USD of them in 2023 (25.0 %, 15.000 t)" in run_2023.reason
+    assert "400,000.00 USD of lines with the vendor in its period" in run_2023.reason
+
+
+def test_allocation_covering_scope_1_and_2_only_is_not_cradle_to_gate():
+    # Same vendor, but its allocation says it covers Scope 1 and 2 only, and the disclosure has
+    # no upstream Scope 3 either: no hybrid figure; the line is estimated spend-based.
+    s12 = disclosure(
+        allocated_to_us_t=D("30"),
+        allocation_boundary="scope12",
+        scope3_upstream_t=None,
+        upstream_categories=frozenset(),
+    )
+    result = estimate_line(
+        make_context(disclosures=[s12]),
+        line(date=dt.date(2024, 5, 1), amount=D("2000000"), naics="334413"),
+    )
+
+    assert result.method is Method.SPEND_BASED
+    assert any("covers Scope 1 and 2 only" in note for note in result.notes)
 
 
 def test_disclosure_not_covering_the_date_falls_back_with_a_note():
@@ -348,15 +455,18 @@ def test_disclosure_not_covering_the_date_falls_back_with_a_note():
 
 
 def test_average_data_hardware():
-    # 16 GPUs * 150 kgCO2e per GPU = 2,400 kg; ±30 % -> 1,680 .. 3,120; dq 3.
+    # 16 GPUs * 150 kgCO2e per GPU = 2,400 kg; u = 0.3 -> 2,400 * 0.733561 = 1,760.547 ..
+    # 2,400 * 1.332005 = 3,196.813. DQ: technology 3 (average of the class), temporal 2 (2025
+    # data for 2022: 3 years), geography 3 (global average for a US purchase), completeness 3,
+    # reliability 3: mean 2.8 -> 3.
     result = estimate_line(
         make_context(), line(quantity=D("16"), unit="units", hardware_class="GPU")
     )
 
     assert result.method is Method.AVERAGE_DATA
     assert result.kgco2e == D("2400.000")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("1680.000"), D("3120.000"))
-    assert result.dq == 3
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("1760.547"), D("3196.813"))
+    assert (result.dq, result.dq_indicators) == (3, "32333")
     assert (result.factor_dataset, result.factor_code) == ("tl-hardware", "gpu")
     assert result.factor_source == "BLOOM paper, 150 kgCO2e per GPU"
     assert (result.activity_value, result.activity_unit) == (D("16.000"), "unit")
@@ -365,7 +475,7 @@ def test_average_data_hardware():
 def test_transport_weight_distance_mode():
     # 2,000 kg = 2 t over 9,000 km by air: 2 * 9,000 = 18,000 tonne-km.
     # At the test's air factor of 1.128 kgCO2e per tonne-km: 18,000 * 1.128 = 20,304 kg.
-    # ±30 % -> 14,212.8 .. 26,395.2.
+    # u = 0.3 -> 20,304 * 0.733561 = 14,894.230 .. 20,304 * 1.332005 = 27,045.038.
     result = estimate_line(
         make_context(),
         line(weight_kg=D("2000"), distance_km=D("9000"), mode="Air", naics="484110"),
@@ -375,7 +485,7 @@ def test_transport_weight_distance_mode():
     assert result.method is Method.AVERAGE_DATA
     assert (result.activity_value, result.activity_unit) == (D("18000.000"), "tonne-km")
     assert result.kgco2e == D("20304.000")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("14212.800"), D("26395.200"))
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("14894.230"), D("27045.038"))
 
 
 @pytest.mark.parametrize(
@@ -392,7 +502,9 @@ def test_waste_tonnes_times_treatment(fields):
     assert result.category is Category.WASTE_GENERATED_IN_OPERATIONS
     assert result.method is Method.AVERAGE_DATA
     assert result.kgco2e == D("10.640")
-    assert result.dq == 3
+    # Technology 3, temporal 2 (2025 data, 2022 purchase), geography 4 (GB factor, US
+    # purchase), completeness 3, reliability 3: mean 3.0 -> 3.
+    assert (result.dq, result.dq_indicators) == (3, "32433")
 
 
 # Supplier-specific ------------------------------------------------------------------------
@@ -400,7 +512,9 @@ def test_waste_tonnes_times_treatment(fields):
 
 @pytest.mark.parametrize(("assured", "dq"), [(True, 1), (False, 2)])
 def test_supplier_specific_product_footprint(assured, dq):
-    # 4 HGX boards * 1,312 kgCO2e per board = 5,248 kg; ±10 % -> 4,723.2 .. 5,772.8.
+    # 4 HGX boards * 1,312 kgCO2e per board = 5,248 kg; u = 0.1 -> 5,248 * 0.903721 =
+    # 4,742.728 .. 5,248 * 1.103664 = 5,792.029 (to six places; the engine keeps all digits:
+    # 4,742.726 .. 5,792.026). DQ all 1 when assured; reliability 2 otherwise (mean 1.2 -> 2).
     footprint = ProductFootprintInput(
         footprint_id="PF-9",
         vendor_id=ACME,
@@ -416,14 +530,14 @@ def test_supplier_specific_product_footprint(assured, dq):
 
     assert result.method is Method.SUPPLIER_SPECIFIC
     assert result.kgco2e == D("5248.000")
-    assert (result.low_kgco2e, result.high_kgco2e) == (D("4723.200"), D("5772.800"))
+    assert (result.low_kgco2e, result.high_kgco2e) == (D("4742.726"), D("5792.026"))
     assert result.dq == dq
     assert result.product_footprint_id == "PF-9"
 
 
 def test_line_eligible_for_several_methods_uses_the_best_only():
     # The line could be estimated four ways: footprint 16 * 100 = 1,600 kg; hybrid
-    # 10,000 USD * 0.01 = 100 kg; average 16 * 150 = 2,400 kg; spend 10,000 * 0.215 = 2,150 kg.
+    # 10,000 USD * 0.02 = 200 kg; average 16 * 150 = 2,400 kg; spend 10,000 * 0.215 = 2,150 kg.
     # Only the supplier-specific 1,600 kg is counted: one result, not a sum.
     footprint = ProductFootprintInput(
         footprint_id="PF-1",
@@ -449,7 +563,7 @@ def test_line_eligible_for_several_methods_uses_the_best_only():
     # Without the product id the hybrid disclosure wins over average-data and spend-based.
     (hybrid,) = estimate_lines(ctx, [replace(both, product_id="")])
     assert hybrid.method is Method.HYBRID
-    assert hybrid.kgco2e == D("100.000")
+    assert hybrid.kgco2e == D("200.000")
 
 
 # Unaccounted ------------------------------------------------------------------------------

@@ -80,6 +80,8 @@ def build_context():
                 period_end=dt.date(2023, 12, 31),
                 scope1_t=D("10"),
                 scope2_market_t=D("5"),
+                scope3_upstream_t=D("20"),
+                upstream_categories=frozenset({1, 2, 3, 4, 6}),
                 revenue=D("1000000"),
                 currency="EUR",
             ),
@@ -92,6 +94,20 @@ def build_context():
                 scope2_market_t=None,
                 currency="USD",
                 allocated_to_us_t=D("3"),
+                allocation_boundary="cradle_to_gate",
+            ),
+            DisclosureInput(
+                disclosure_id="D3",
+                vendor_id=4,
+                period_start=dt.date(2022, 7, 1),
+                period_end=dt.date(2023, 6, 30),
+                scope1_t=D("10"),
+                scope2_market_t=D("5"),
+                revenue=D("1000000"),
+                currency="USD",
+                allocated_to_us_t=D("2"),
+                allocation_boundary="cradle_to_gate",
+                allocation_uncertainty_pct=D("250"),
             ),
         ],
         fx=FxTable(rates={("EUR", y): D("0.9") for y in (2022, 2023, 2024)}),
@@ -145,5 +161,15 @@ def test_engine_never_raises_and_ranges_hold(ledger):
             assert result.dq in (1, 2, 3, 4, 5)
     total = combine_totals(results)
     assert total.low_kgco2e <= total.kgco2e <= total.high_kgco2e
+    # The run total is the sum of its lines, to the gram.
+    assert total.kgco2e == sum((r.kgco2e for r in results), D("0.000"))
+    # No range is narrower than the widest single shared source in it (quadrature of
+    # non-negative terms is at least the largest term; rounding to grams allows 2 g).
+    assert total.high_kgco2e - total.low_kgco2e >= total.widest_source_width_kgco2e - D("0.002")
+    for result in results:
+        if result.kgco2e > 0:
+            assert result.low_kgco2e >= 0
+    monte = combine_totals(results, method="montecarlo", seed=3, draws=200)
+    assert monte.low_kgco2e <= monte.kgco2e == total.kgco2e <= monte.high_kgco2e
     # Reproducible to the digit, including with a freshly built context.
     assert estimate_lines(build_context(), ledger) == results

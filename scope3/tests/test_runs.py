@@ -75,31 +75,39 @@ def test_worked_ledger_totals_and_lines_match_the_hand_computed_values(pack, ven
     assert run.status == InventoryRun.Status.COMPLETED
     assert (run.lines_total, run.chunks_total, run.chunks_done) == (30, 5, 5)
     assert run.total_kgco2e == Decimal("12371.800")
-    assert run.low_kgco2e == Decimal("12371.800") - Decimal("2799.379")
-    assert run.high_kgco2e == Decimal("12371.800") + Decimal("2799.379")
+    assert run.low_kgco2e == Decimal("12371.800") - Decimal("2513.164")
+    assert run.high_kgco2e == Decimal("12371.800") + Decimal("3144.296")
+    assert run.uncertainty_method == "analytic" and run.method_version == 2
+    assert run.plan["summary"]["sources"] == 3
     assert run.unaccounted_amount == {"USD": "500.0000"}
     lines = by_line(run)
     assert len(lines) == 30 and "L000030" not in lines  # 2023 is not in the 2024 run
     usd, eur, default, gpus, air, lost = (lines[f"L00000{n}"] for n in range(6))
-    assert (usd.method, usd.kgco2e, usd.low_kgco2e, usd.high_kgco2e, usd.dq) == (
+    # DQ of a spend line: technology 4, temporal 1 (2022 factors, 2024 purchase), geography 3
+    # (the test dataset names no region: a global average for a US vendor), completeness 3,
+    # reliability 3 -> mean 2.8 -> 3.
+    assert (usd.method, usd.kgco2e, usd.low_kgco2e, usd.high_kgco2e) == (
         "spend_based",
         Decimal("172.000"),
-        Decimal("86.000"),
-        Decimal("258.000"),
-        4,
+        Decimal("101.883"),
+        Decimal("272.628"),
     )
+    assert (usd.dq, usd.dq_indicators) == (3, "41333")
+    assert usd.source_key == "factor:useeio:t1:334413"
     assert usd.factor_dataset == pack["useeio"] and usd.factor_code == "334413"
     assert (eur.kgco2e, eur.low_kgco2e, eur.high_kgco2e) == (
         Decimal("215.000"),
-        Decimal("107.500"),
-        Decimal("322.500"),
+        Decimal("127.354"),
+        Decimal("340.785"),
     )
-    assert (default.kgco2e, default.dq) == (Decimal("172.000"), 5)
+    assert (default.kgco2e, default.dq_indicators) == (Decimal("172.000"), "51333")
+    # GPUs: technology 3, temporal 5 (the test dataset has no year), geography 3,
+    # completeness 3, reliability 3 -> 3.4 -> 4.
     assert (gpus.method, gpus.kgco2e, gpus.low_kgco2e, gpus.dq) == (
         "average_data",
         Decimal("2400.000"),
-        Decimal("1680.000"),
-        3,
+        Decimal("1760.547"),
+        4,
     )
     assert gpus.factor_dataset == pack["hardware"]
     assert (air.category, air.method, air.kgco2e) == (4, "average_data", Decimal("9000.000"))
@@ -296,8 +304,8 @@ def test_command_sync_writes_the_csv_with_formula_safe_text(pack, vendor, tmp_pa
         "reason",
     ]
     assert rows[0]["external_id"] == "L000000"
-    # 100 USD of 2024 * 0.8 (to 2022 USD) * 0.215 = 17.2 kg, ±50 %.
-    assert (rows[0]["kgco2e"], rows[0]["low_kgco2e"], rows[0]["dq"]) == ("17.200", "8.600", "4")
+    # 100 USD of 2024 * 0.8 (to 2022 USD) * 0.215 = 17.2 kg; u = 0.5: low 17.2 * 0.5923459.
+    assert (rows[0]["kgco2e"], rows[0]["low_kgco2e"], rows[0]["dq"]) == ("17.200", "10.188", "3")
     assert (rows[0]["factor_version"], rows[0]["factor_code"]) == ("t1", "334413")
     assert rows[1]["external_id"] == "'=HYPERLINK(1)"
     assert rows[1]["method"] == "unaccounted"

@@ -34,6 +34,8 @@ def disclosure(vendor, status=EmissionsDisclosure.Status.ACCEPTED, **values):
         "scope1_tco2e": Decimal("1000"),
         "scope2_location_tco2e": Decimal("4200"),
         "scope2_market_tco2e": Decimal("4000"),
+        "scope3_upstream_tco2e": Decimal("5000"),
+        "scope3_upstream_categories": [1, 2, 3, 4],
         "revenue": Decimal("500000000"),
         "revenue_currency": "USD",
         "verification": EmissionsDisclosure.Verification.LIMITED,
@@ -72,8 +74,9 @@ def estimate_of(run, external_id):
 
 
 def test_an_accepted_disclosure_gives_the_hybrid_estimate_of_the_worked_example(pack):
-    # Scope 1 = 1,000 t, Scope 2 market-based = 4,000 t, revenue 500 M USD:
-    # intensity 5,000 t / 500 M USD = 10 t per M USD; our spend 2 M USD -> 20 t = 20,000 kg.
+    # Scope 1 = 1,000 t, Scope 2 market-based = 4,000 t, upstream Scope 3 (categories 1-4)
+    # = 5,000 t, revenue 500 M USD: intensity 10,000 t / 500 M USD = 20 t per M USD; our spend
+    # 2 M USD -> 40 t = 40,000 kg.
     vendor = VendorFactory(naics_code="334413")
     accepted = disclosure(vendor)
     disclosure(vendor, status=EmissionsDisclosure.Status.SUBMITTED, scope1_tco2e=Decimal("1"))
@@ -84,9 +87,11 @@ def test_an_accepted_disclosure_gives_the_hybrid_estimate_of_the_worked_example(
 
     line = estimate_of(run, "L000000")
     assert line.method == "hybrid"
-    assert line.kgco2e == Decimal("20000.000")
+    assert line.kgco2e == Decimal("40000.000")
     assert line.source_disclosure_id == accepted.pk
-    assert line.dq == 2  # verified (limited assurance)
+    # Technology 2, temporal 1, geography 1, completeness 2, reliability 1 (verified): 1.4 -> 2.
+    assert (line.dq, line.dq_indicators) == (2, "21121")
+    assert line.source_key == f"disclosure:{accepted.pk}"
     assert run.plan["disclosure_ids"] == [accepted.pk]
 
 
@@ -189,3 +194,59 @@ def test_an_officer_who_cannot_start_runs_is_told_who_can(pack, client_for, offi
 
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("FY2024" in t and "sustainability analyst can re-run" in t for t in texts), texts
+
+
+def test_a_scope_1_and_2_only_disclosure_falls_to_spend_based_and_says_why(pack):
+    # Same vendor figures without upstream Scope 3: not cradle-to-gate, so the 2 M USD line is
+    # spend-based: 2,000,000 USD of 2024 * 0.8 (to 2022 USD) * 0.215 = 344,000 kg.
+    vendor = VendorFactory(naics_code="334413")
+    disclosure(vendor, scope3_upstream_tco2e=None, scope3_upstream_categories=[])
+    source = support.batch()
+    SpendLine.objects.bulk_create([support.line(source, 0, vendor=vendor, amount="2000000")])
+
+    line = estimate_of(run_2024(), "L000000")
+
+    assert line.method == "spend_based"
+    assert line.kgco2e == Decimal("344000.000")
+
+
+def test_an_allocation_over_a_fiscal_year_is_split_between_the_two_calendar_runs(pack):
+    # Disclosure 2022-10-01..2023-09-30 allocates 60 t (cradle-to-gate) to us. Our lines:
+    # 300,000 USD in Nov 2022 and 100,000 USD in Mar 2023. Base = 400,000 USD for both runs.
+    # 2022 run: 60 t * 3/4 = 45 t; 2023 run: 60 t * 1/4 = 15 t; together 60 t, not 120 t.
+    support.dataset("fx", "t2", rates=[("EUR", 2022, "0.95"), ("EUR", 2023, "0.92")])
+    support.dataset(
+        "price_index",
+        "t2",
+        rates=[("US_GDP", 2022, "100"), ("US_GDP", 2023, "104")],
+        currency="USD",
+    )
+    vendor = VendorFactory(naics_code="334413")
+    accepted = disclosure(
+        vendor,
+        period_start=dt.date(2022, 10, 1),
+        period_end=dt.date(2023, 9, 30),
+        allocated_to_us_tco2e=Decimal("60"),
+        allocation_boundary="cradle_to_gate",
+    )
+    source = support.batch()
+    SpendLine.objects.bulk_create(
+        [
+            support.line(source, 0, vendor=vendor, amount="300000", date=dt.date(2022, 11, 15)),
+            support.line(source, 1, vendor=vendor, amount="100000", date=dt.date(2023, 3, 15)),
+        ]
+    )
+
+    runs = {}
+    for year in (2022, 2023):
+        run = inventory_run_start(actor=system_user(), year=year, queue=False)
+        runs[year] = inventory_run_execute(run=run)
+
+    assert runs[2022].total_kgco2e == Decimal("45000.000")
+    assert runs[2023].total_kgco2e == Decimal("15000.000")
+    assert runs[2023].plan["allocation_bases"][str(accepted.pk)] == {
+        "total": "400000.0000",
+        "by_year": {"2022": "300000.0000", "2023": "100000.0000"},
+    }
+    reason = estimate_of(runs[2023], "L000001").reason
+    assert "100,000.00 USD of them in 2023 (25.0 %, 15.000 t)" in reason

@@ -224,6 +224,14 @@ def _uncertainty_options(run: InventoryRun) -> dict:
     }
 
 
+def run_uncertainty_label(run: InventoryRun) -> str:
+    """How the run's ranges were combined, in words (shown beside every range)."""
+    from scope3.engine import method_label
+
+    options = _uncertainty_options(run)
+    return method_label(options["method"], seed=options["seed"], draws=options["draws"])
+
+
 def _as_grams(value) -> Decimal:
     # SQLite sums decimals as floats: back to the column's grams before adding up.
     return Decimal(str(value or 0)).quantize(_GRAM)

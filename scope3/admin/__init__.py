@@ -3,6 +3,7 @@
 from scope3.admin import (
     dashboard,  # noqa: F401
     factors,  # noqa: F401
+    hardware,  # noqa: F401
     runs,  # noqa: F401
     spend,  # noqa: F401
 )

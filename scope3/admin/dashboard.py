@@ -2,7 +2,9 @@
 
 For one completed inventory run (the latest by default): totals by category, top 20 vendors,
 method mix, data-quality distribution, primary-data coverage, unaccounted spend and year over
-year, each total with its range (line half-widths combined in quadrature by the selectors).
+year, each total with its range (combined by shared source, as the run's total: linear within
+one factor row, disclosure, footprint or spec, quadrature across; docs/method.md) and its
+emissions-weighted data quality.
 Every figure comes from aggregate queries, so the page costs the same number of queries
 whatever the number of estimates. Totals link to the estimates behind them.
 
@@ -56,22 +58,18 @@ class Table:
         return list(zip(self.rows, self.links, strict=True))
 
 
-def _half(row) -> float:
-    return float(row.high_kgco2e - row.low_kgco2e) / 2
-
-
 def _estimates_url(run: InventoryRun, **filters) -> str:
     query = {"run__id__exact": run.pk, **filters}
     return reverse("admin:scope3_emissionestimate_changelist") + "?" + urlencode(query)
 
 
 def _total_rows(run, rows, filter_of) -> tuple[list[list], list[str]]:
-    cells = [[r.label, r.kgco2e, r.low_kgco2e, r.high_kgco2e, r.lines] for r in rows]
+    cells = [[r.label, r.kgco2e, r.low_kgco2e, r.high_kgco2e, r.dq, r.lines] for r in rows]
     links = [_estimates_url(run, **filter_of(r)) for r in rows]
     return cells, links
 
 
-TOTAL_COLUMNS = ["kgCO2e", "low kgCO2e", "high kgCO2e", "lines"]
+TOTAL_COLUMNS = ["kgCO2e", "low kgCO2e", "high kgCO2e", "DQ (weighted, 1 best)", "lines"]
 
 
 def dashboard_tables(run: InventoryRun) -> list[Table]:
@@ -148,15 +146,18 @@ def dashboard_tables(run: InventoryRun) -> list[Table]:
 def _coverage_table(run: InventoryRun, by_method) -> Table:
     """Share of accounted kgCO2e from supplier-specific and hybrid estimates.
 
-    The range of the primary kgCO2e combines the two methods' half-widths in quadrature; the
-    share's range divides that range by the accounted total (the total's own spread is shown
-    in the other tables).
+    The two methods never share a source (a disclosure is not a footprint), so the range of
+    the primary kgCO2e combines their distances below and above in quadrature; the share's
+    range divides that range by the accounted total (the total's own spread is shown in the
+    other tables).
     """
     total = sum((r.kgco2e for r in by_method), Decimal(0))
     primary = [r for r in by_method if r.key in PRIMARY_METHODS]
     kg = sum((r.kgco2e for r in primary), Decimal(0))
-    half = Decimal(repr(math.sqrt(sum(_half(r) ** 2 for r in primary)))).quantize(Decimal("0.001"))
-    low, high = max(kg - half, Decimal(0)), kg + half
+    minus = math.sqrt(sum(float(r.kgco2e - r.low_kgco2e) ** 2 for r in primary))
+    plus = math.sqrt(sum(float(r.high_kgco2e - r.kgco2e) ** 2 for r in primary))
+    low = max(kg - Decimal(repr(minus)).quantize(Decimal("0.001")), Decimal(0))
+    high = kg + Decimal(repr(plus)).quantize(Decimal("0.001"))
 
     def share(value):
         return (value / total * 100).quantize(Decimal("0.1")) if total else Decimal(0)
@@ -212,6 +213,8 @@ def dashboard_view(request):
         "run": run,
         "runs": runs,
         "tables": tables,
+        "uncertainty": selectors.run_uncertainty_label(run) if run else "",
+        "summary": (run.plan or {}).get("summary", {}) if run else {},
     }
     return TemplateResponse(request, "admin/scope3/dashboard.html", context)
 

@@ -63,6 +63,30 @@ class RunStartForm(forms.Form):
                 help_text=f"Dataset version of kind {kind} the run pins.",
             )
 
+        self.fields["uncertainty"] = forms.ChoiceField(
+            label="Uncertainty",
+            required=False,
+            choices=InventoryRun.Uncertainty.choices,
+            initial=InventoryRun.Uncertainty.ANALYTIC,
+            help_text="How line ranges combine into the run's totals. Monte Carlo draws one "
+            "error per shared source (factor row, disclosure, footprint, hardware spec) with a "
+            "fixed seed, so the same run gives the same range.",
+        )
+        self.fields["seed"] = forms.IntegerField(
+            label="Monte Carlo seed",
+            required=False,
+            min_value=0,
+            max_value=2**31 - 1,
+            help_text="Only for Monte Carlo; empty: 20261203.",
+        )
+        self.fields["draws"] = forms.IntegerField(
+            label="Monte Carlo draws",
+            required=False,
+            min_value=100,
+            max_value=100_000,
+            help_text="Only for Monte Carlo; empty: 10,000.",
+        )
+
     def pins(self) -> dict[str, str]:
         return {
             kind: self.cleaned_data[f"pin_{kind}"]
@@ -111,6 +135,15 @@ def _kg(value) -> str:
     return "—" if value is None else f"{value:,.3f}"
 
 
+def _decimal(value):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
 @admin.register(InventoryRun)
 class InventoryRunAdmin(TrackedHistoryAdmin):
     list_display = (
@@ -132,8 +165,12 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
         "status",
         "progress",
         "total_with_range",
+        "uncertainty",
+        "data_quality",
+        "unknown_words",
         "unaccounted",
         "pinned",
+        "method_version",
         "code_version",
         "started_by",
         "created_at",
@@ -201,6 +238,39 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
             return "—"
         return f"{_kg(obj.total_kgco2e)} ({_kg(obj.low_kgco2e)} to {_kg(obj.high_kgco2e)})"
 
+    @admin.display(description="how the range was combined")
+    def uncertainty(self, obj):
+        if not hasattr(obj, "uncertainty_method"):
+            return "—"
+        summary = (obj.plan or {}).get("summary", {})
+        text = selectors.run_uncertainty_label(obj)
+        if summary.get("widest_source"):
+            return format_html(
+                "{}; {} shared source(s), the widest {} ({} kgCO2e wide)",
+                text,
+                summary.get("sources", 0),
+                summary["widest_source"],
+                _kg(_decimal(summary.get("widest_source_width_kgco2e"))),
+            )
+        return text
+
+    @admin.display(description="data quality (emissions-weighted, 1 best to 5)")
+    def data_quality(self, obj):
+        value = (obj.plan or {}).get("summary", {}).get("dq_weighted")
+        return value or "—"
+
+    @admin.display(description="ledger words not understood")
+    def unknown_words(self, obj):
+        terms = (obj.plan or {}).get("summary", {}).get("unknown_terms", [])
+        if not terms:
+            return "none"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "", "<li>{} line(s): {} unknown</li>", ((t["lines"], t["term"]) for t in terms)
+            ),
+        )
+
     @admin.display(description="unaccounted spend")
     def unaccounted(self, obj):
         amounts = obj.unaccounted_amount or {}
@@ -217,17 +287,26 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
         rows = selectors.inventory_run_totals_by_category(run=obj)
         body = format_html_join(
             "",
-            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
             (
-                (r.label, _kg(r.kgco2e), _kg(r.low_kgco2e), _kg(r.high_kgco2e), r.lines)
+                (
+                    r.label,
+                    _kg(r.kgco2e),
+                    _kg(r.low_kgco2e),
+                    _kg(r.high_kgco2e),
+                    r.dq if r.dq is not None else "—",
+                    r.lines,
+                )
                 for r in rows
             ),
         )
         return format_html(
-            "<table><caption>kgCO2e by Scope 3 category</caption><thead><tr>"
+            "<table><caption>kgCO2e by Scope 3 category (ranges: {})</caption><thead><tr>"
             "<th scope='col'>category</th><th scope='col'>kgCO2e</th><th scope='col'>low</th>"
-            "<th scope='col'>high</th><th scope='col'>lines</th></tr></thead><tbody>{}</tbody>"
-            "</table>",
+            "<th scope='col'>high</th><th scope='col'>DQ</th><th scope='col'>lines</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            selectors.run_uncertainty_label(obj),
             body,
         )
 
@@ -286,6 +365,10 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
                     year=form.cleaned_data["year"],
                     pins=form.pins(),
                     reason="started in the admin",
+                    uncertainty=form.cleaned_data.get("uncertainty")
+                    or InventoryRun.Uncertainty.ANALYTIC,
+                    montecarlo_seed=form.cleaned_data.get("seed"),
+                    montecarlo_draws=form.cleaned_data.get("draws"),
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -320,6 +403,7 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
             "run": run,
             "previous": previous,
             "rows": rows,
+            "method_changes": selectors.inventory_run_method_changes(run=run, previous=previous),
         }
         return TemplateResponse(request, "admin/scope3/inventoryrun/restatement.html", context)
 
@@ -351,6 +435,7 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [
         *(f.name for f in EmissionEstimate._meta.fields),
+        "data_quality_indicators",
         "factor_row",
         "factor_source",
         "rates_used",
@@ -372,6 +457,16 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="data quality by indicator (1 best to 5)")
+    def data_quality_indicators(self, obj):
+        scores = dq_scores_of(obj.dq_indicators)
+        if not scores:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{}: {}</li>", scores),
+        )
 
     @admin.display(description="spend line", ordering="spend_line__external_id")
     def line(self, obj):
@@ -408,6 +503,22 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
                 for r in rates
             ),
         )
+
+
+DQ_INDICATORS = (
+    "technological representativeness",
+    "temporal representativeness",
+    "geographical representativeness",
+    "completeness",
+    "reliability",
+)
+
+
+def dq_scores_of(code: str) -> list[tuple[str, int]]:
+    """``[(indicator, score)]`` of a stored five-digit data-quality code (empty if none)."""
+    if not code or len(code) != len(DQ_INDICATORS) or not code.isdigit():
+        return []
+    return [(name, int(digit)) for name, digit in zip(DQ_INDICATORS, code, strict=True)]
 
 
 def estimate_reference_rates(estimate: EmissionEstimate) -> list[ReferenceRate]:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from assurance.models import AuditEvent
@@ -29,6 +29,7 @@ from scope3.services.spend import (
     spend_import,
     spend_import_max_bytes,
 )
+from scope3.services.vocabulary import unknown_terms_describe
 
 
 class SpendUploadForm(forms.Form):
@@ -102,6 +103,7 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
         "rejected_rows",
         "skipped_existing_rows",
         "unmatched_vendor_rows",
+        "unknown_words",
         "error_summary",
         "error_report",
         "lines_link",
@@ -117,6 +119,19 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="unknown words")
+    def unknown_words(self, obj):
+        # Words come from the uploaded file: format_html_join escapes them.
+        descriptions = unknown_terms_describe(obj.unknown_terms)
+        if not descriptions:
+            return "-"
+        url = reverse("admin:scope3_vocabularyterm_add")
+        return format_html(
+            '<ul>{}</ul><a href="{}">Map a word to a factor code or hardware spec</a>',
+            format_html_join("", "<li>{}</li>", ((text,) for text in descriptions)),
+            url,
+        )
 
     @admin.display(description="error report")
     def error_report(self, obj):

@@ -32,6 +32,13 @@ class StaffOnly(permissions.BasePermission):
 class InventoryRunSerializer(serializers.ModelSerializer):
     started_by = serializers.CharField(source="started_by.get_username", read_only=True)
     progress = serializers.SerializerMethodField()
+    uncertainty = serializers.SerializerMethodField(
+        help_text="How line ranges were combined into the totals, in words."
+    )
+    summary = serializers.SerializerMethodField(
+        help_text="Shared sources, the widest one, emissions-weighted DQ and ledger words the "
+        "vocabulary did not know, once completed."
+    )
 
     class Meta:
         model = InventoryRun
@@ -53,9 +60,19 @@ class InventoryRunSerializer(serializers.ModelSerializer):
             "low_kgco2e",
             "high_kgco2e",
             "unaccounted_amount",
+            "uncertainty_method",
+            "uncertainty",
+            "method_version",
+            "summary",
             "error",
         ]
         read_only_fields = fields
+
+    def get_uncertainty(self, obj) -> str:
+        return selectors.run_uncertainty_label(obj)
+
+    def get_summary(self, obj) -> dict:
+        return (obj.plan or {}).get("summary", {})
 
     def get_progress(self, obj) -> float:
         if obj.chunks_total:
@@ -70,6 +87,17 @@ class RunStartSerializer(serializers.Serializer):
         required=False,
         help_text='Dataset version per kind, e.g. {"useeio": "1.3.0"}; the highest otherwise. '
         f"Kinds: {', '.join(FactorDataset.Kind.values)}.",
+    )
+    uncertainty = serializers.ChoiceField(
+        choices=InventoryRun.Uncertainty.choices,
+        default=InventoryRun.Uncertainty.ANALYTIC,
+        help_text="How line ranges combine into totals (docs/method.md).",
+    )
+    seed = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1, help_text="Monte Carlo seed."
+    )
+    draws = serializers.IntegerField(
+        required=False, min_value=100, max_value=100_000, help_text="Monte Carlo draws."
     )
 
 
@@ -90,6 +118,8 @@ class EstimateSerializer(serializers.ModelSerializer):
             "low_kgco2e",
             "high_kgco2e",
             "dq",
+            "dq_indicators",
+            "source_key",
             "factor_dataset",
             "factor_version",
             "factor_code",
@@ -119,6 +149,10 @@ class RestatementSerializer(serializers.Serializer):
         allow_null=True, help_text="The completed run compared with; null if there is none."
     )
     rows = RestatementRowSerializer(many=True)
+    method_changes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Method corrections between the two runs' method versions (docs/method.md).",
+    )
 
 
 @extend_schema_view(
@@ -155,6 +189,9 @@ class InventoryRunViewSet(
                 year=data.validated_data["year"],
                 pins=data.validated_data.get("pins") or {},
                 reason="started through the API",
+                uncertainty=data.validated_data["uncertainty"],
+                montecarlo_seed=data.validated_data.get("seed"),
+                montecarlo_draws=data.validated_data.get("draws"),
             )
         except DjangoValidationError as exc:
             raise service_errors_as_drf(exc) from exc
@@ -212,6 +249,9 @@ class InventoryRunViewSet(
                 "run": run.pk,
                 "previous_run": previous.pk if previous else None,
                 "rows": RestatementRowSerializer(rows, many=True).data,
+                "method_changes": selectors.inventory_run_method_changes(
+                    run=run, previous=previous
+                ),
             }
         )
 

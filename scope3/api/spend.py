@@ -32,6 +32,11 @@ from scope3.services.spend import (
 class ImportBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.get_username", read_only=True)
     error_report_url = serializers.SerializerMethodField()
+    unknown_terms = serializers.JSONField(
+        read_only=True,
+        help_text='Ledger words nothing resolves, with line counts: [{"field": "hardware_class", '
+        '"word": "gpu-xl", "lines": 16}]. Map them with /api/v1/vocabulary/.',
+    )
 
     class Meta:
         model = ImportBatch
@@ -49,6 +54,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "rejected_rows",
             "skipped_existing_rows",
             "unmatched_vendor_rows",
+            "unknown_terms",
             "error_summary",
             "error_report_url",
             "created_by",

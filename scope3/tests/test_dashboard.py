@@ -55,8 +55,13 @@ def test_dashboard_totals_match_the_run_and_the_worked_example(client_for, analy
     assert methods["Spend-based"] == Decimal("971.800")  # 172 + 215 + 172 + 412.8
     vendors = table(response, "vendors").rows
     assert vendors[0][0] == "Acme Silicon" and vendors[0][1] == Decimal("12371.800")
-    # The quadrature half-width of the whole run: 2,799.379 kg.
-    assert vendors[0][2] == Decimal("9572.421") and vendors[0][3] == Decimal("15171.179")
+    # The whole run's range, combined by shared source (runs_support.worked_ledger):
+    # 9,858.636 .. 15,516.096 kg, with its emissions-weighted DQ.
+    assert vendors[0][2] == Decimal("9858.636") and vendors[0][3] == Decimal("15516.096")
+    assert vendors[0][2:4] == [run.low_kgco2e, run.high_kgco2e]
+    # Emissions-weighted DQ: (971.8 kg * 3 + 2,400 * 4 + 9,000 * 4) / 12,371.8 = 3.92 -> 3.9
+    # (spend lines score 3; GPU and air freight 4, their test datasets naming no year).
+    assert vendors[0][4] == Decimal("3.9") == Decimal(run.plan["summary"]["dq_weighted"])
     assert table(response, "unaccounted").rows == [["USD", Decimal("500.0000"), 1]]
     assert table(response, "coverage").rows[1][1] == Decimal("0.0")
     assert table(response, "years").rows == [
@@ -105,7 +110,14 @@ def test_exports_keep_numbers_and_neutralise_formula_text(client_for, analyst):
     response = client.get(f"{URL}export/vendors.csv?run={run.pk}")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["vendor", "kgCO2e", "low kgCO2e", "high kgCO2e", "lines"]
+    assert rows[0] == [
+        "vendor",
+        "kgCO2e",
+        "low kgCO2e",
+        "high kgCO2e",
+        "DQ (weighted, 1 best)",
+        "lines",
+    ]
     assert rows[1][0] == '\'=HYPERLINK("http://evil")' and rows[1][1] == "12371.800"
 
     response = client.get(f"{URL}export/vendors.xlsx?run={run.pk}")

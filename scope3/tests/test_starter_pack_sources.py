@@ -109,28 +109,30 @@ def test_worked_examples_with_the_shipped_freight_waste_fx_and_deflator(pack):
             spend_line(3, amount="100000", currency="TWD", naics="334413"),
         ],
     )
-    # 2 t * 9,000 km = 18,000 t.km * 0.89939 (with RF) = 16,189.020 kg, ±30 % average-data.
+    # 2 t * 9,000 km = 18,000 t.km * 0.89939 (with RF) = 16,189.020 kg; average-data u = 0.3,
+    # lognormal: * 0.7335614 = 11,875.640 .. * 1.3320054 = 21,563.862.
     assert (air.method, air.category, air.factor_code) == (Method.AVERAGE_DATA, 4, "air")
     assert (air.kgco2e, air.low_kgco2e, air.high_kgco2e) == (
         Decimal("16189.020"),
-        Decimal("11332.314"),
-        Decimal("21045.726"),
+        Decimal("11875.640"),
+        Decimal("21563.862"),
     )
-    # 0.5 t * 4.68568 kg per tonne recycled = 2.34284 -> 2.343 kg (1.640 .. 3.046).
+    # 0.5 t * 4.68568 kg per tonne recycled = 2.34284 -> 2.343 kg (1.719 .. 3.121).
     assert (weee.category, weee.factor_code) == (5, "weee-recycling")
     assert (weee.kgco2e, weee.low_kgco2e, weee.high_kgco2e) == (
         Decimal("2.343"),
-        Decimal("1.640"),
-        Decimal("3.046"),
+        Decimal("1.719"),
+        Decimal("3.121"),
     )
     # 100,000 TWD in 2024 / 32.1064 TWD per USD = 3,114.6438 USD of 2024
     # * 118.023 / 125.428 (GDP deflator 2022 / 2024 = 0.940962) = 2,930.7619 USD of 2022
-    # * 0.215 kg per USD (NAICS 334413, with margins) = 630.114 kg, ±50 %: 315.057 .. 945.171.
-    assert (twd.method, twd.factor_code, twd.dq) == (Method.SPEND_BASED, "334413", 4)
+    # * 0.215 kg per USD (NAICS 334413, with margins) = 630.114 kg; u = 0.5: * 0.5923459 =
+    # 373.245 .. * 1.5850487 = 998.761.
+    assert (twd.method, twd.factor_code) == (Method.SPEND_BASED, "334413")
     assert (twd.kgco2e, twd.low_kgco2e, twd.high_kgco2e) == (
         Decimal("630.114"),
-        Decimal("315.057"),
-        Decimal("945.171"),
+        Decimal("373.245"),
+        Decimal("998.761"),
     )
 
 
@@ -162,8 +164,8 @@ def test_a_dataset_with_its_own_uncertainty_widens_the_range(pack):
     (air,) = only(
         pack, [spend_line(weight_kg=Decimal(2000), distance_km=Decimal(9000), mode="air")]
     )
-    # 16,189.020 kg * (1 -/+ 0.5) instead of the method's ±30 %.
-    assert (air.low_kgco2e, air.high_kgco2e) == (Decimal("8094.510"), Decimal("24283.530"))
+    # 16,189.020 kg at u = 0.5 (* 0.5923459 .. * 1.5850487) instead of the method's u = 0.3.
+    assert (air.low_kgco2e, air.high_kgco2e) == (Decimal("9589.499"), Decimal("25660.386"))
     assert air.relative_uncertainty == Decimal("0.5")
 
 
@@ -220,15 +222,15 @@ def test_a_run_keeps_the_uncertainty_in_force_when_it_was_started():
     def air(run):
         return EmissionEstimate.objects.get(run=run, spend_line__external_id="L000004")
 
-    # 2 t * 9,000 km * 0.5 kg = 9,000 kg: ±30 % for the run started before the change, ±50 %
-    # for the run started after it.
+    # 2 t * 9,000 km * 0.5 kg = 9,000 kg: u = 0.3 for the run started before the change
+    # (6,602.053 .. 11,988.049), u = 0.5 for the run started after it.
     assert (air(earlier).low_kgco2e, air(earlier).high_kgco2e) == (
-        Decimal("6300.000"),
-        Decimal("11700.000"),
+        Decimal("6602.053"),
+        Decimal("11988.049"),
     )
     assert (air(later).low_kgco2e, air(later).high_kgco2e) == (
-        Decimal("4500.000"),
-        Decimal("13500.000"),
+        Decimal("5331.113"),
+        Decimal("14265.439"),
     )
 
 

@@ -4,6 +4,7 @@ manage.py estimate_scope3 --year 2024                        queue on Celery and
 manage.py estimate_scope3 --year 2024 --wait                 queue, then show progress until done
 manage.py estimate_scope3 --year 2024 --sync --output r.csv  run in this process, write results
 manage.py estimate_scope3 --year 2024 --factors useeio=1.3.0 --factors fx=2024.1
+manage.py estimate_scope3 --year 2024 --sync --uncertainty montecarlo --seed 7 --draws 20000
 manage.py estimate_scope3 --resume 42                        re-queue chunks a dead worker held
 """
 
@@ -72,6 +73,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-lines", type=int, help="Lines per chunk (default SCOPE3_CHUNK_LINES)."
         )
+        parser.add_argument(
+            "--uncertainty",
+            choices=InventoryRun.Uncertainty.values,
+            default=InventoryRun.Uncertainty.ANALYTIC,
+            help="How line ranges combine into totals: analytic (linear within a shared "
+            "source, quadrature across; the default) or montecarlo (one draw per shared source, "
+            "fixed seed). See docs/method.md.",
+        )
+        parser.add_argument(
+            "--seed", type=int, help="Monte Carlo seed (default 20261203); stored on the run."
+        )
+        parser.add_argument(
+            "--draws", type=int, help="Monte Carlo draws, 100 to 100,000 (default 10,000)."
+        )
 
     def handle(self, *args, **options):
         run = self._resume(options) if options["resume"] else self._start(options)
@@ -101,6 +116,9 @@ class Command(BaseCommand):
                     chunk_lines=options["chunk_lines"],
                     reason=REASON,
                     queue=not options["sync"],
+                    uncertainty=options["uncertainty"],
+                    montecarlo_seed=options["seed"],
+                    montecarlo_draws=options["draws"],
                 )
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages)) from error
@@ -177,10 +195,16 @@ class Command(BaseCommand):
 
     def _summary(self, run: InventoryRun) -> None:
         unaccounted = ", ".join(f"{amount} {cur}" for cur, amount in run.unaccounted_amount.items())
+        summary = (run.plan or {}).get("summary", {})
         self.stdout.write(
             self.style.SUCCESS(
                 f"Run #{run.pk} completed: {run.total_kgco2e} kgCO2e "
-                f"(range {run.low_kgco2e} to {run.high_kgco2e}) over {run.lines_total} lines; "
-                f"unaccounted spend: {unaccounted or 'none'}."
+                f"(range {run.low_kgco2e} to {run.high_kgco2e}, {selectors.run_uncertainty_label(run)}) "
+                f"over {run.lines_total} lines; emissions-weighted DQ "
+                f"{summary.get('dq_weighted') or 'n/a'}; unaccounted spend: {unaccounted or 'none'}."
             )
         )
+        for item in summary.get("unknown_terms", []):
+            self.stdout.write(
+                self.style.WARNING(f"  {item['lines']} line(s): {item['term']} unknown")
+            )

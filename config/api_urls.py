@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("scope3.api.spend")),
     path("", include("scope3.api.runs")),
     path("", include("scope3.api.factors")),
+    path("", include("scope3.api.hardware")),
     path("", include("procurement.api")),
     path("", include("contracts.api")),
     path("", include("assurance.api")),

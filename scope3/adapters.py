@@ -522,7 +522,7 @@ def hardware_specs_snapshot(hardware_dataset: FactorDataset | None, *, as_of=Non
             continue
         try:
             embodied = spec_embodied(spec, params)
-        except ValueError as error:
+        except (ValueError, ArithmeticError) as error:
             unavailable.append({"name": spec.name, "reason": str(error)})
             continue
         specs.append(

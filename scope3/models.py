@@ -615,15 +615,16 @@ class HardwareSpec(models.Model):
         return self.name
 
     def words(self) -> list[str]:
-        """The name and aliases, as ledger words match them."""
-        return [self.name, *(self.aliases or [])]
+        """The name and aliases, as ledger words match them (malformed aliases left out)."""
+        aliases = self.aliases if isinstance(self.aliases, list) else []
+        return [word for word in [self.name, *aliases] if isinstance(word, str)]
 
     def clean(self):
         super().clean()
         errors = {}
         own = normalise_term(self.name)
-        for alias in self.aliases or []:
-            if isinstance(alias, str) and normalise_term(alias) == own:
+        for alias in self.words()[1:]:
+            if normalise_term(alias) == own:
                 errors["aliases"] = f"alias {alias!r} is the spec's own name"
         if not (self.dies or self.memory or self.storage_gb or self.platform_kgco2e is not None):
             errors["dies"] = "a spec needs at least one die, memory, storage or a platform share"
@@ -635,10 +636,13 @@ class HardwareSpec(models.Model):
 
     def _check_words_are_free(self) -> None:
         """No name or alias of this spec may be a name or alias of another spec."""
-        mine = {normalise_term(word): word for word in self.words() if isinstance(word, str)}
+        mine = {normalise_term(word): word for word in self.words()}
         others = HardwareSpec.objects.exclude(pk=self.pk).values_list("name", "aliases")
         for other_name, other_aliases in others:
-            for other_word in [other_name, *(other_aliases or [])]:
+            aliases = other_aliases if isinstance(other_aliases, list) else []
+            for other_word in [other_name, *aliases]:
+                if not isinstance(other_word, str):
+                    continue
                 key = normalise_term(other_word)
                 if key in mine:
                     field = "name" if normalise_term(self.name) == key else "aliases"

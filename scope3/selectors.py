@@ -121,7 +121,7 @@ def spend_vendor_lookup() -> dict[str, dict]:
 from dataclasses import dataclass, field  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
-from django.db.models import Count, Sum  # noqa: E402
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum  # noqa: E402
 from django.db.models.functions import Abs  # noqa: E402
 
 from scope3.engine import Method  # noqa: E402
@@ -237,51 +237,136 @@ def _as_grams(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(_GRAM)
 
 
-def _totals(run: InventoryRun, group: str, label_of) -> list[RunTotalRow]:
-    """Totals by ``group`` (one query): Σ kg per (key, shared source, uncertainty), then each
-    key's range combined as the run's total is (``engine.total_from_sums``)."""
+@dataclass
+class GroupTotal:
+    """Totals of the run's accounted lines sharing ``key`` (a tuple of the grouped fields).
+
+    ``total`` is an ``engine.Total`` (range combined by shared source); ``dq`` the
+    emissions-weighted DQ; ``indicators`` the emissions-weighted mean of each of the five
+    data-quality indicators (technological, temporal, geographical, completeness,
+    reliability); ``dq_min``/``dq_max`` the spread of line scores.
+    """
+
+    key: tuple
+    first: dict
+    total: object
+    dq: Decimal | None
+    indicators: tuple[Decimal, ...] | None
+    dq_min: int | None
+    dq_max: int | None
+
+
+def _half_width_squares():
+    """Σ (high - low)² of the rows: 4 × Σ half-width², for runs that recorded no sources."""
+    width = ExpressionWrapper(
+        (F("high_kgco2e") - F("low_kgco2e")) * (F("high_kgco2e") - F("low_kgco2e")),
+        output_field=DecimalField(max_digits=60, decimal_places=6),
+    )
+    return Sum(width)
+
+
+def inventory_run_group_totals(
+    *, run: InventoryRun, fields: tuple[str, ...], extra: tuple[str, ...] = ()
+) -> list[GroupTotal]:
+    """Accounted totals of ``run`` grouped by ``fields``, in one aggregate query.
+
+    Rows are summed per (group, shared source, relative uncertainty, DQ code) in the database;
+    each group's range is then combined as the run's total is (``engine.total_from_sums``:
+    linear within a source, quadrature across, or the run's Monte Carlo), so a vendor's or a
+    category's range is never narrower than its widest shared source. ``extra`` fields (e.g. a
+    vendor's name) come along with the first row of each group.
+    """
     from scope3.engine import GroupSums, total_from_sums
 
     rows = (
         EmissionEstimate.objects.filter(run=run)
         .exclude(method=Method.UNACCOUNTED)
-        .values(group, "source_key", "relative_uncertainty", "dq")
-        .annotate(kg=Sum("kgco2e"), abs_kg=Sum(Abs("kgco2e")), lines=Count("id"))
+        .values(*fields, *extra, "source_key", "relative_uncertainty", "dq", "dq_indicators")
+        .annotate(
+            kg=Sum("kgco2e"),
+            abs_kg=Sum(Abs("kgco2e")),
+            lines=Count("id"),
+            half_squares=_half_width_squares(),
+        )
         .order_by()
     )
-    by_key: dict = {}
+    groups: dict[tuple, dict] = {}
     for row in rows:
-        entry = by_key.setdefault(
-            row[group], {"sums": GroupSums(), "row": row, "weight": Decimal(0), "dq": Decimal(0)}
+        key = tuple(row[name] for name in fields)
+        entry = groups.setdefault(
+            key,
+            {
+                "sums": GroupSums(),
+                "first": row,
+                "weight": Decimal(0),
+                "dq": Decimal(0),
+                "indicators": [Decimal(0)] * 5,
+                "indicator_weight": Decimal(0),
+                "scores": set(),
+            },
         )
-        source = row["source_key"] or f"legacy:{row[group]}:{row['relative_uncertainty']}"
-        entry["sums"].add_sum(
-            source,
-            row["relative_uncertainty"] or Decimal(0),
-            _as_grams(row["kg"]),
-            lines=row["lines"],
-        )
+        if row["source_key"]:
+            entry["sums"].add_sum(
+                row["source_key"],
+                row["relative_uncertainty"] or Decimal(0),
+                _as_grams(row["kg"]),
+                lines=row["lines"],
+            )
+        else:
+            # A run of method version 1 recorded no sources: its lines stay independent
+            # terms, as the run's own total combined them.
+            squares = Decimal(str(row["half_squares"] or 0)) / 4
+            entry["sums"].add_independent(_as_grams(row["kg"]), squares, row["lines"])
+        weight = _as_grams(row["abs_kg"])
         if row["dq"] is not None:
-            weight = _as_grams(row["abs_kg"])
             entry["weight"] += weight
             entry["dq"] += weight * row["dq"]
+            entry["scores"].add(row["dq"])
+        code = row["dq_indicators"] or ""
+        if len(code) == 5 and code.isdigit():
+            entry["indicator_weight"] += weight
+            entry["indicators"] = [
+                acc + weight * int(digit)
+                for acc, digit in zip(entry["indicators"], code, strict=True)
+            ]
     options = _uncertainty_options(run)
-    # A breakdown has many rows: fewer Monte Carlo draws each (the label says how many).
-    options["draws"] = min(options["draws"], 2000)
+    if len(groups) > 1:
+        # A breakdown has many rows: fewer Monte Carlo draws each (the label says how many).
+        options["draws"] = min(options["draws"], 2000)
+    tenth = Decimal("0.1")
     out = []
-    for key, entry in by_key.items():
-        total = total_from_sums(entry["sums"], **options)
+    for key, entry in groups.items():
+        indicator_weight = entry["indicator_weight"]
+        out.append(
+            GroupTotal(
+                key=key,
+                first=entry["first"],
+                total=total_from_sums(entry["sums"], **options),
+                dq=(entry["dq"] / entry["weight"]).quantize(tenth) if entry["weight"] else None,
+                indicators=tuple((v / indicator_weight).quantize(tenth) for v in entry["indicators"])
+                if indicator_weight
+                else None,
+                dq_min=min(entry["scores"]) if entry["scores"] else None,
+                dq_max=max(entry["scores"]) if entry["scores"] else None,
+            )
+        )
+    return out
+
+
+def _totals(run: InventoryRun, group: str, label_of) -> list[RunTotalRow]:
+    """Totals by one field (see ``inventory_run_group_totals``)."""
+    out = []
+    for entry in inventory_run_group_totals(run=run, fields=(group,)):
+        total = entry.total
         out.append(
             RunTotalRow(
-                key=key,
-                label=label_of(entry["row"]),
+                key=entry.key[0],
+                label=label_of(entry.first),
                 kgco2e=total.kgco2e,
                 low_kgco2e=total.low_kgco2e,
                 high_kgco2e=total.high_kgco2e,
                 lines=total.lines,
-                dq=(entry["dq"] / entry["weight"]).quantize(Decimal("0.1"))
-                if entry["weight"]
-                else None,
+                dq=entry.dq,
                 uncertainty=total.method_label,
             )
         )

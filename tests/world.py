@@ -34,7 +34,7 @@ from contracts.models import (
     KpiReportingPeriod,
 )
 from procurement.models import Bid, Rfp
-from scope3.models import FactorDataset, ImportBatch, InventoryRun
+from scope3.models import FactorDataset, HardwareSpec, ImportBatch, InventoryRun, VocabularyTerm
 from vendors.models import (
     Certification,
     DisclosureRequest,
@@ -48,7 +48,9 @@ from vendors.models import (
 from vendors.tests.factories import CertificationFactory, UserFactory, VendorContactFactory
 
 # Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
-STAFF_ONLY_MODELS = frozenset({ImportBatch, InventoryRun, EvidenceBundle, FactorDataset})
+STAFF_ONLY_MODELS = frozenset(
+    {ImportBatch, InventoryRun, EvidenceBundle, FactorDataset, HardwareSpec, VocabularyTerm}
+)
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -117,6 +119,17 @@ def build_vendor_world(vendor: Vendor, *, officer, tag: str) -> VendorWorld:
         sha256=uuid.uuid4().hex * 2,
         imported_by=officer,
         row_count=0,
+    )
+    hardware_spec = HardwareSpec.objects.create(
+        name=f"{tag} accelerator",
+        kind="accelerator",
+        dies=[{"area_mm2": 100, "node": "7nm", "count": 1}],
+        boundary="die only",
+        source="datasheet",
+        source_url="https://example.org/spec",
+    )
+    vocabulary_term = VocabularyTerm.objects.create(
+        kind="freight_mode", word=f"{low} freight", target_code="air"
     )
     request = DisclosureRequest.objects.create(
         vendor=vendor,
@@ -222,6 +235,8 @@ def build_vendor_world(vendor: Vendor, *, officer, tag: str) -> VendorWorld:
         ImportBatch: batch,
         InventoryRun: run,
         FactorDataset: factor_dataset,
+        HardwareSpec: hardware_spec,
+        VocabularyTerm: vocabulary_term,
         Vendor: vendor,
         VendorContact: contact,
         Certification: certification,

@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the inventory run's uncertainty choices, used by the run and its start form.
+    "ENUM_NAME_OVERRIDES": {"RunUncertaintyEnum": "scope3.models.InventoryRun.Uncertainty"},
 }
 
 # Spend ledger imports: the command reads local files up to the first limit, uploads (admin, API)

@@ -147,10 +147,13 @@ class GroupSums:
     ``from_json`` keep every digit (strings), for chunk totals stored between processes.
     """
 
-    __slots__ = ("_sums", "lines", "unaccounted_lines")
+    __slots__ = ("_sums", "independent_squares", "lines", "unaccounted_lines")
 
     def __init__(self):
         self._sums: dict[str, dict[Decimal, Decimal]] = {}
+        # Σ half-width² of lines estimated before sources were recorded (method version 1):
+        # those runs stay as they were, each line an independent term in quadrature.
+        self.independent_squares = Decimal(0)
         self.lines = 0
         self.unaccounted_lines = 0
 
@@ -171,10 +174,17 @@ class GroupSums:
             by_u[relative] = by_u.get(relative, Decimal(0)) + kgco2e
         self.lines += lines
 
+    def add_independent(self, kgco2e: Decimal, half_width_squares: Decimal, lines: int) -> None:
+        """Lines without a recorded source (older runs): a sum and its Σ half-width²."""
+        self.add_sum("", Decimal(0), kgco2e, lines=lines)
+        with localcontext(ENGINE_DECIMAL_CONTEXT):
+            self.independent_squares += half_width_squares
+
     def merge(self, other: GroupSums) -> GroupSums:
         for source, by_u in other._sums.items():
             for relative, kg in by_u.items():
                 self.add_sum(source, relative, kg)
+        self.independent_squares += other.independent_squares
         self.lines += other.lines
         self.unaccounted_lines += other.unaccounted_lines
         return self
@@ -300,8 +310,9 @@ def total_from_sums(
         total = quantise_kg(sum((r.kgco2e for r in ranges), Decimal(0)))
         widest = max(ranges, key=lambda r: (r.width_kgco2e, r.source), default=None)
         if method == ANALYTIC:
-            minus = sum(((r.kgco2e - r.low_kgco2e) ** 2 for r in ranges), Decimal(0)).sqrt()
-            plus = sum(((r.high_kgco2e - r.kgco2e) ** 2 for r in ranges), Decimal(0)).sqrt()
+            extra = sums.independent_squares
+            minus = sum(((r.kgco2e - r.low_kgco2e) ** 2 for r in ranges), extra).sqrt()
+            plus = sum(((r.high_kgco2e - r.kgco2e) ** 2 for r in ranges), extra).sqrt()
             low = total - quantise_kg(minus)
             high = total + quantise_kg(plus)
         else:

@@ -73,9 +73,7 @@ class Vocabulary:
                 raise ValueError(f"{kind} word {word!r} cannot name a hardware spec")
             previous = index.get(key)
             if previous is not None and previous != target:
-                raise ValueError(
-                    f"{kind} word {key[1]!r} maps to both {previous!r} and {target!r}"
-                )
+                raise ValueError(f"{kind} word {key[1]!r} maps to both {previous!r} and {target!r}")
             index[key] = target
         object.__setattr__(
             self, "entries", tuple(sorted((kind, word, t) for (kind, word), t in index.items()))

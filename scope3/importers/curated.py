@@ -68,6 +68,11 @@ _CITATION_URL = re.compile(r"(https?://\S+|doi:\S+)")
 YEAR_RANGE = range(1900, 2101)
 # A relative uncertainty above 1000 % is a typo (a percentage given as a fraction's place).
 MAX_RELATIVE_UNCERTAINTY = Decimal(10)
+# Hardware rows that are inputs of the ACT model (per cm² of die, per GB, a yield fraction), not
+# per-item factors: flagged in ``extra`` so that no loader offers them as kg CO2e per unit.
+_MODEL_PARAMETER_UNIT = re.compile(
+    r"\bper\s+(cm2|cm²|mm2|mm²|gb|tb|mb|kwh)\b|^\s*fraction\b", re.IGNORECASE
+)
 
 
 def read_preamble(source: TextSource, errors: ErrorCollector) -> tuple[dict, str | None, int]:
@@ -228,6 +233,8 @@ class CuratedTableReader(FactorReader):
                 errors.cell(line, "boundary", "", "state the system boundary (e.g. cradle-to-gate)")
                 ok = False
             extra["boundary"] = row["boundary"]
+            if _MODEL_PARAMETER_UNIT.search(row["unit"]):
+                extra["parameter"] = True
         if value is None or not ok:
             return None
         return {

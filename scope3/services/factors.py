@@ -29,6 +29,8 @@ from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
 from tenderleaf.services import assign_fields
 
 BATCH_SIZE = 1000
+# Shipped beside the factor tables but not factor tables (see starter_pack_import).
+NON_FACTOR_KINDS = frozenset({"hardware_specs", "vocabulary"})
 IMPORT_REASON = "import_factors"
 STARTER_PACK_DIR = Path(__file__).resolve().parent.parent / "data"
 DATASET_FIELDS = (
@@ -53,6 +55,7 @@ __all__ = [
     "factor_dataset_trust_update",
     "factor_starter_pack_files",
     "factor_starter_pack_import",
+    "starter_pack_import",
 ]
 
 
@@ -213,7 +216,11 @@ def _rows_insert(dataset: FactorDataset, reader, sha256: str) -> None:
 
 
 def factor_starter_pack_files() -> list[tuple[str, Path]]:
-    """The curated tables shipped in scope3/data/, each with the kind its metadata declares."""
+    """The curated tables shipped in scope3/data/, each with the kind its metadata declares.
+
+    The hardware specs and vocabulary defaults shipped beside them (``# kind: hardware_specs``,
+    ``# kind: vocabulary``) are not factor tables; :func:`starter_pack_import` adds them.
+    """
     files = []
     for path in sorted(STARTER_PACK_DIR.glob("*.csv")):
         kind = None
@@ -226,20 +233,47 @@ def factor_starter_pack_files() -> list[tuple[str, Path]]:
                     kind = value.strip()
         if kind is None:
             raise FactorFileError([f"{path.name}: no '# kind: ...' line"])
+        if kind in NON_FACTOR_KINDS:
+            continue
         files.append((kind, path))
     return files
 
 
-def factor_starter_pack_import(*, actor, reason: str = IMPORT_REASON) -> list[FactorImportResult]:
-    """Import every curated table of the starter pack; tables already imported are skipped.
+@dataclass(frozen=True)
+class StarterPackResult:
+    tables: list[FactorImportResult]
+    messages: list[str]
 
-    All or nothing: if one table is refused, none of this call's imports is kept.
+
+def starter_pack_import(*, actor, reason: str = IMPORT_REASON) -> StarterPackResult:
+    """Import the starter pack: every curated table, then the hardware specs and vocabulary.
+
+    Tables already imported are skipped; specs and vocabulary terms already present (or
+    changed or removed by an analyst) are left alone. The specs need the hardware table's ACT
+    parameters and the vocabulary needs the specs and the factor codes, hence the order. All
+    or nothing: if anything is refused, none of this call's imports is kept.
     """
+    from scope3.services.hardware import SpecFileError, hardware_spec_starter_import
+    from scope3.services.vocabulary import vocabulary_defaults_import
+
     with transaction.atomic():
-        return [
+        tables = [
             factor_dataset_import(actor=actor, kind=kind, source=path, curated=True, reason=reason)
             for kind, path in factor_starter_pack_files()
         ]
+        try:
+            specs = hardware_spec_starter_import(actor=actor)
+            vocabulary = vocabulary_defaults_import(actor=actor)
+        except SpecFileError as exc:
+            raise FactorFileError([f"hardware specs: {error}" for error in exc.errors]) from exc
+        except ValidationError as exc:
+            raise FactorFileError([f"vocabulary: {message}" for message in exc.messages]) from exc
+    return StarterPackResult(tables, [f"Hardware specs: {specs.message}", vocabulary.message])
+
+
+def factor_starter_pack_import(*, actor, reason: str = IMPORT_REASON) -> list[FactorImportResult]:
+    """Import the starter pack (:func:`starter_pack_import`); returns the tables' results."""
+    return starter_pack_import(actor=actor, reason=reason).tables
 
 
 def factor_dataset_trust_update(

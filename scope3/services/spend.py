@@ -49,6 +49,7 @@ from scope3.importers.spend import (
     vendor_name_normalise,
 )
 from scope3.models import ImportBatch, SpendLine
+from scope3.services.vocabulary import import_batch_unknown_terms
 
 IMPORT_REASON = "import_spend"
 CHUNK_ROWS = 5000
@@ -193,6 +194,11 @@ def spend_import(
                     if not rejected and outcome.accepted_rows:
                         spool.seek(0)
                         _lines_insert(batch.pk, spool)
+                        # Words no vocabulary term, factor code or spec resolves: one grouped
+                        # query per field over the stored lines (PRODUCT.md 5, "Vocabulary").
+                        batch.unknown_terms = import_batch_unknown_terms(batch_id=batch.pk)
+                        if batch.unknown_terms:
+                            batch.save(update_fields=["unknown_terms"])
                     audit_event_record(
                         actor=actor,
                         verb=(AuditEvent.Verb.REJECTED if rejected else AuditEvent.Verb.CREATED),
@@ -209,6 +215,7 @@ def spend_import(
                             "skipped_existing_rows": outcome.skipped_existing_rows,
                             "unmatched_vendor_rows": outcome.unmatched_vendor_rows,
                             "errors": outcome.error_count,
+                            "unknown_terms": len(batch.unknown_terms),
                         },
                     )
             except IntegrityError:

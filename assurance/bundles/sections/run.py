@@ -3,10 +3,9 @@ URL, sha256), and the results per vendor and category with data quality and unce
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, Sum
 
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
@@ -23,52 +22,41 @@ def load_run(run_id: int) -> ScopeContent:
     """Everything the bundle of one run shows. Results are aggregated in the database (one query
     per grouping), so the query count does not grow with the number of estimates.
 
-    Per group, the range combines the lines' half-widths in quadrature (independent errors,
-    PRODUCT.md section 5); data quality is the emissions-weighted mean of the lines' scores.
+    Per group, the range is combined by shared source as the run's total is (linear within one
+    factor row, disclosure, footprint or hardware spec; quadrature across; docs/method.md);
+    data quality is the emissions-weighted mean of the lines' scores and of each of the five
+    indicators.
     """
     from scope3.models import EmissionEstimate, InventoryRun
+    from scope3.selectors import inventory_run_group_totals, run_uncertainty_label
 
     run = InventoryRun.objects.select_related("started_by").get(pk=run_id)
     datasets = list(run.datasets.order_by("kind", "name", "version"))
-    half = (F("high_kgco2e") - F("low_kgco2e")) / 2
-    groups = (
-        EmissionEstimate.objects.filter(run=run)
-        .values("vendor_id", "vendor__name", "category")
-        .annotate(
-            lines=Count("id"),
-            kg=Sum("kgco2e"),
-            half_sq=Sum(half * half),
-            dq_weighted=Sum(F("dq") * F("kgco2e")),
-            dq_kg=Sum("kgco2e", filter=Q(dq__isnull=False)),
-            dq_min=Min("dq"),
-            dq_max=Max("dq"),
-        )
-        .order_by("vendor__name", "vendor_id", "category")
+    groups = inventory_run_group_totals(
+        run=run, fields=("vendor_id", "category"), extra=("vendor__name",)
+    )
+    groups.sort(
+        key=lambda g: (g.first["vendor__name"] or "", str(g.key[0] or ""), g.key[1])
     )
     rows = []
     by_vendor: dict[str, Decimal] = {}
     for g in groups:
-        kg = Decimal(g["kg"] or 0)
-        spread = Decimal(math.sqrt(float(g["half_sq"] or 0)))
-        dq = (
-            (Decimal(g["dq_weighted"]) / Decimal(g["dq_kg"])).quantize(Decimal("0.1"))
-            if g["dq_weighted"] is not None and g["dq_kg"]
-            else None
-        )
-        name = g["vendor__name"] or "(unmatched vendor)"
+        total = g.total
+        name = g.first["vendor__name"] or "(unmatched vendor)"
         rows.append(
             {
                 "vendor": name,
-                "category": EmissionEstimate.Category(g["category"]).label,
-                "lines": g["lines"],
-                "t": _t(kg),
-                "low_t": _t(kg - spread),
-                "high_t": _t(kg + spread),
-                "dq": dq,
-                "dq_range": f"{g['dq_min']}-{g['dq_max']}" if g["dq_min"] is not None else "—",
+                "category": EmissionEstimate.Category(g.key[1]).label,
+                "lines": total.lines,
+                "t": _t(total.kgco2e),
+                "low_t": _t(total.low_kgco2e),
+                "high_t": _t(total.high_kgco2e),
+                "dq": g.dq,
+                "dq_range": f"{g.dq_min}-{g.dq_max}" if g.dq_min is not None else "—",
+                "indicators": " / ".join(str(v) for v in g.indicators) if g.indicators else "—",
             }
         )
-        by_vendor[name] = by_vendor.get(name, Decimal(0)) + kg
+        by_vendor[name] = by_vendor.get(name, Decimal(0)) + total.kgco2e
     methods = list(
         EmissionEstimate.objects.filter(run=run)
         .values("method")
@@ -86,6 +74,12 @@ def load_run(run_id: int) -> ScopeContent:
         ("Status", run.get_status_display()),
         ("Total, tCO2e", str(_t(run.total_kgco2e))),
         ("Range, tCO2e", f"{_t(run.low_kgco2e)} to {_t(run.high_kgco2e)}"),
+        ("How the range was combined", run_uncertainty_label(run)),
+        ("Method version", str(run.method_version)),
+        (
+            "Data quality, emissions-weighted (1 best to 5)",
+            str((run.plan or {}).get("summary", {}).get("dq_weighted") or "—"),
+        ),
         ("Spend lines", str(run.lines_total)),
         ("Pinned datasets", str(len(datasets))),
         (
@@ -125,7 +119,13 @@ def load_run(run_id: int) -> ScopeContent:
             "results",
             "Results by vendor and category",
             "scope3_results.html",
-            {"rows": rows, "methods": methods, "run": run},
+            {
+                "rows": rows,
+                "methods": methods,
+                "run": run,
+                "uncertainty": run_uncertainty_label(run),
+                "unknown_terms": (run.plan or {}).get("summary", {}).get("unknown_terms", []),
+            },
         ),
     ]
     return ScopeContent(

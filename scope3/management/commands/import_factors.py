@@ -16,7 +16,7 @@ from scope3.services.factors import (
     IMPORT_REASON,
     FactorFileError,
     factor_dataset_import,
-    factor_starter_pack_import,
+    starter_pack_import,
 )
 
 STARTER = "starter"
@@ -78,11 +78,14 @@ class Command(BaseCommand):
     def _starter_pack(self):
         with acting_as_system(IMPORT_REASON) as system:
             try:
-                results = factor_starter_pack_import(actor=system)
+                pack = starter_pack_import(actor=system)
             except FactorFileError as exc:
                 raise CommandError(self._report("the starter pack", exc)) from exc
+        results = pack.tables
         for result in results:
             self.stdout.write(result.message)
+        for message in pack.messages:
+            self.stdout.write(message)
         created = sum(result.created for result in results)
         self.stdout.write(
             f"Starter pack: {created} tables imported, {len(results) - created} already present."

@@ -22,6 +22,7 @@ from scope3.services.spend import (
     import_batch_error_report_open,
     spend_import,
 )
+from scope3.services.vocabulary import unknown_terms_describe
 
 
 def _mapping(text: str) -> tuple[str, str]:
@@ -86,6 +87,9 @@ class Command(BaseCommand):
             f"  skipped (external id already imported): {batch.skipped_existing_rows}\n"
             f"  unmatched vendors (kept, flagged): {batch.unmatched_vendor_rows}"
         )
+        for description in unknown_terms_describe(batch.unknown_terms):
+            # Words nothing maps to: add a vocabulary term (admin) so a run can estimate them.
+            self.stdout.write(f"  unknown word: {description}")
         report = self._report_path(batch, reject_file)
         if report:
             self.stdout.write(f"  error report: {report}")

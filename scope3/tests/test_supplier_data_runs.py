@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from assurance.history import system_user
 from scope3.models import EmissionEstimate, SpendLine
+from scope3.selectors import inventory_run_method_changes, inventory_run_restatement
 from scope3.services import inventory_run_execute, inventory_run_start
 from scope3.tests import runs_support as support
 from vendors.models import EmissionsDisclosure, ProductFootprint
@@ -250,3 +251,104 @@ def test_an_allocation_over_a_fiscal_year_is_split_between_the_two_calendar_runs
     }
     reason = estimate_of(runs[2023], "L000001").reason
     assert "100,000.00 USD of them in 2023 (25.0 %, 15.000 t)" in reason
+
+
+def _as_method_version_1(run, **estimate_values):
+    """What the earlier method stored for this run: its version and its lines' numbers."""
+    from scope3.models import InventoryRun
+
+    InventoryRun.objects.filter(pk=run.pk).update(method_version=1)
+    EmissionEstimate.objects.filter(run=run).update(source_key="", dq_indicators="")
+    for external_id, values in estimate_values.items():
+        EmissionEstimate.objects.filter(run=run, spend_line__external_id=external_id).update(
+            **values
+        )
+    run.refresh_from_db()
+    return run
+
+
+def test_restatement_names_the_hybrid_boundary_correction(pack):
+    # The review's example: 250,000 USD in 2022 from a vendor whose disclosure has Scope 1 =
+    # 5,000 t and Scope 2 market = 15,000 t on revenue of 4 B USD, no upstream Scope 3. The
+    # earlier method made it hybrid: 250,000 * 20,000 t / 4 B USD = 1,250 kg. Now it is
+    # spend-based: 250,000 * 0.215 = 53,750 kg, and the restatement says why.
+    vendor = VendorFactory(naics_code="334413")
+    tier1 = disclosure(
+        vendor,
+        period_start=dt.date(2022, 1, 1),
+        period_end=dt.date(2022, 12, 31),
+        scope1_tco2e=Decimal("5000"),
+        scope2_market_tco2e=Decimal("15000"),
+        scope3_upstream_tco2e=None,
+        scope3_upstream_categories=[],
+        revenue=Decimal("4000000000"),
+    )
+    source = support.batch()
+    SpendLine.objects.bulk_create(
+        [support.line(source, 0, vendor=vendor, amount="250000", date=dt.date(2022, 5, 1))]
+    )
+    old = inventory_run_execute(
+        run=inventory_run_start(actor=system_user(), year=2022, queue=False)
+    )
+    _as_method_version_1(
+        old,
+        L000000={
+            "method": "hybrid",
+            "kgco2e": Decimal("1250.000"),
+            "source_disclosure_id": tier1.pk,
+            "reason": f"disclosure {tier1.pk} (verified): (Scope 1 + Scope 2 market-based) ÷ revenue",
+        },
+    )
+    new = inventory_run_execute(
+        run=inventory_run_start(actor=system_user(), year=2022, queue=False)
+    )
+
+    (row,) = inventory_run_restatement(run=new, previous=old)
+
+    assert (row.old_kgco2e, row.new_kgco2e) == (Decimal("1250.000"), Decimal("53750.000"))
+    assert any(reason.startswith("method correction: hybrid boundary") for reason in row.reasons)
+    changes = inventory_run_method_changes(run=new, previous=old)
+    assert any(change.startswith("hybrid boundary") for change in changes)
+
+
+def test_restatement_names_the_allocation_split_across_years(pack):
+    # The earlier method counted the fiscal-year allocation of 60 t in full in the 2023 run;
+    # now 2023 counts its own share, 15 t, and the restatement says why.
+    vendor = VendorFactory(naics_code="334413")
+    fiscal = disclosure(
+        vendor,
+        period_start=dt.date(2022, 10, 1),
+        period_end=dt.date(2023, 9, 30),
+        allocated_to_us_tco2e=Decimal("60"),
+        allocation_boundary="cradle_to_gate",
+    )
+    support.dataset(
+        "price_index",
+        "t2",
+        rates=[("US_GDP", 2022, "100"), ("US_GDP", 2023, "104")],
+        currency="USD",
+    )
+    source = support.batch()
+    SpendLine.objects.bulk_create(
+        [
+            support.line(source, 0, vendor=vendor, amount="300000", date=dt.date(2022, 11, 15)),
+            support.line(source, 1, vendor=vendor, amount="100000", date=dt.date(2023, 3, 15)),
+        ]
+    )
+    old = inventory_run_execute(
+        run=inventory_run_start(actor=system_user(), year=2023, queue=False)
+    )
+    assert old.total_kgco2e == Decimal("15000.000")
+    _as_method_version_1(old, L000001={"kgco2e": Decimal("60000.000")})
+    new = inventory_run_execute(
+        run=inventory_run_start(actor=system_user(), year=2023, queue=False)
+    )
+
+    (row,) = inventory_run_restatement(run=new, previous=old)
+
+    assert (row.old_kgco2e, row.new_kgco2e) == (Decimal("60000.000"), Decimal("15000.000"))
+    assert any(
+        reason.startswith("method correction: allocation split across years")
+        for reason in row.reasons
+    )
+    assert fiscal.pk in {int(d) for d in new.plan["allocation_bases"]}

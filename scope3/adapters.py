@@ -19,9 +19,9 @@ from decimal import Decimal
 from django.db import connection
 
 from scope3.engine import (
+    AllocationBase,
     AverageFactor,
     AverageKind,
-    AllocationBase,
     DatasetRef,
     DisclosureInput,
     EstimateResult,

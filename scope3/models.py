@@ -3,9 +3,9 @@
 A :class:`FactorDataset` is one imported release of one table (the EPA supply-chain factors v1.3.0,
 the curated hardware table 2025.1, FX rates 2025.1, ...). Inventory runs pin datasets by primary
 key, so a dataset and its rows must never change once imported: a run re-executed later has to
-find exactly the factors it used (PRODUCT.md section 2, "every number is traceable"). The one
+find exactly the factors it used (docs/method.md, "Reproducibility"). The one
 exception is how far the values are trusted: an analyst may set the dataset's relative
-uncertainty (issue 6: default uncertainties are "configurable per dataset") and its notes, with
+uncertainty (docs/method.md, "Uncertainty") and its notes, with
 history and a reason; the values themselves never change.
 
 Emission factors (per NAICS code, hardware class, freight mode, waste treatment) live in
@@ -525,7 +525,7 @@ class EmissionEstimate(_ImmutableRow):
 
 
 class HardwareSpec(models.Model):
-    """A product's bill of materials for the ACT embodied-carbon model (PRODUCT.md section 5).
+    """A product's bill of materials for the ACT embodied-carbon model (docs/method.md, "Hardware").
 
     Dies (area and process node), memory and storage capacity, and optionally a cited platform
     share (board, chassis, power supply). The ACT parameters (carbon per cm² of each node, fab
@@ -655,7 +655,8 @@ class HardwareSpec(models.Model):
 
 
 class VocabularyTerm(models.Model):
-    """A ledger word and the factor code or hardware spec it stands for (PRODUCT.md section 5).
+    """A ledger word and the factor code or hardware spec it stands for (docs/method.md,
+    "Vocabulary").
 
     ``word`` is stored normalised (``scope3.engine.vocabulary.normalise_term``), so "GPU",
     " gpu " and "Gpu" are one term per kind. Exactly one of ``target_code`` (a code of the

@@ -35,7 +35,7 @@ def factor_dataset_get(*, kind: str, version: str) -> FactorDataset | None:
 
 
 def factor_dataset_latest(*, kind: str) -> FactorDataset | None:
-    """The dataset an inventory run pins by default for ``kind`` (issue 6, item 5)."""
+    """The dataset a run pins by default for ``kind`` (docs/method.md, "Reproducibility")."""
     datasets = list(FactorDataset.objects.filter(kind=kind))
     return max(datasets, key=dataset_version_key, default=None)
 
@@ -257,7 +257,7 @@ class GroupTotal:
 
 
 def _half_width_squares():
-    """Σ (high - low)² of the rows: 4 × Σ half-width², for runs that recorded no sources."""
+    """Σ (high - low)² of the rows: 4 * Σ half-width², for runs that recorded no sources."""
     width = ExpressionWrapper(
         (F("high_kgco2e") - F("low_kgco2e")) * (F("high_kgco2e") - F("low_kgco2e")),
         output_field=DecimalField(max_digits=60, decimal_places=6),
@@ -343,7 +343,9 @@ def inventory_run_group_totals(
                 first=entry["first"],
                 total=total_from_sums(entry["sums"], **options),
                 dq=(entry["dq"] / entry["weight"]).quantize(tenth) if entry["weight"] else None,
-                indicators=tuple((v / indicator_weight).quantize(tenth) for v in entry["indicators"])
+                indicators=tuple(
+                    (v / indicator_weight).quantize(tenth) for v in entry["indicators"]
+                )
                 if indicator_weight
                 else None,
                 dq_min=min(entry["scores"]) if entry["scores"] else None,
@@ -491,10 +493,9 @@ def _method_corrections(old: _Group, new: _Group) -> list[str]:
 METHOD_VERSION_CHANGES = {
     2: [
         "hybrid boundary: supplier data counts only when cradle-to-gate (Scope 1 + 2 + upstream "
-        "Scope 3 categories 1–4, or an allocation that covers them)",
+        "Scope 3 categories 1-4, or an allocation that covers them)",
         "allocation split across years over the disclosure period",
-        "ranges combined by shared source (linear within one, quadrature across), lognormal "
-        "bounds",
+        "ranges combined by shared source (linear within one, quadrature across), lognormal bounds",
         "data quality from the five indicators",
         "hardware specs (ACT model) and the ledger vocabulary",
     ],
@@ -523,12 +524,13 @@ def inventory_run_restatement(
 ) -> list[RestatementRow]:
     """Per vendor and category: the previous run's value, this run's, and why they differ.
 
-    Why (PRODUCT.md section 4, scope3): *new factor version* when the group used a dataset of a
-    kind whose pinned version changed; *method upgrade* when the best method used for the
-    group's lines ranks better than before; *method correction* when the runs used different
-    versions of the method (``inventory_run_method_changes``) and the group's numbers moved
-    because of it (hybrid boundary, allocation split across years); *new disclosure* when the disclosures used changed;
-    *ledger changed* when the number of lines differs. Three queries whatever the ledger size.
+    Why (docs/method.md, "Method versions and restatements"): *new factor version* when the
+    group used a dataset of a kind whose pinned version changed; *method upgrade* when the best
+    method used for the group's lines ranks better than before; *method correction* when the
+    runs used different versions of the method (``inventory_run_method_changes``) and the
+    group's numbers moved because of it (hybrid boundary, allocation split across years); *new
+    disclosure* when the disclosures used changed; *ledger changed* when the number of lines
+    differs. Three queries whatever the ledger size.
     Rows are ordered by the size of the change, largest first.
     """
     previous = previous or inventory_run_previous(run=run)

@@ -2,7 +2,7 @@
 
 No Django, DRF or Celery here (a test checks every module's imports): ``scope3/adapters.py``
 loads rows into the inputs below, builds one ``EstimationContext`` per run or chunk and stores
-the ``EstimateResult`` rows. Method: PRODUCT.md section 5; GHG Protocol Corporate Value Chain
+the ``EstimateResult`` rows. Method: docs/method.md; GHG Protocol Corporate Value Chain
 (Scope 3) Standard and its Technical Guidance, categories 1, 2, 4 and 5.
 
 Typical use::

@@ -1,7 +1,7 @@
 """Estimate spend lines: pick each line's category, then its best available method.
 
 GHG Protocol Scope 3 Standard, section 7.5: prefer primary (supplier) data over secondary data,
-and record which method produced each number. The hierarchy is PRODUCT.md section 5: supplier-
+and record which method produced each number. The hierarchy is docs/method.md, section 2: supplier-
 specific, hybrid, average-data, spend-based, else unaccounted with the reasons. A line gets one
 result from the best method that applies, so it is never counted twice.
 """

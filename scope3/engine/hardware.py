@@ -7,8 +7,8 @@ and storage per GB of capacity, plus IC packaging, plus the rest of the platform
 power supply). The carbon-per-area and per-GB values are parameters: the curated tables that ship
 with the product supply them with their sources; nothing here is a default value.
 
-The result feeds an average-data factor (kgCO2e per unit of a hardware class) — PRODUCT.md
-section 5, rank 3.
+The result feeds an average-data factor (kgCO2e per unit of a hardware class) — docs/method.md,
+section 6, "Hardware".
 """
 
 from __future__ import annotations

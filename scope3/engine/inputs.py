@@ -32,7 +32,7 @@ class Category(enum.IntEnum):
 class Method(enum.StrEnum):
     """Calculation methods, best first (Scope 3 Standard 7.5; Technical Guidance table 1.1).
 
-    ``rank`` is the position in PRODUCT.md section 5: the lower, the better.
+    ``rank`` is the position in docs/method.md, section 2: the lower, the better.
     """
 
     SUPPLIER_SPECIFIC = "supplier_specific"
@@ -133,7 +133,8 @@ class AverageFactor:
 
     ``unit`` must match the kind: ``unit`` for hardware, ``tonne-km`` for freight, ``tonne`` for
     waste. ``source`` and ``boundary`` travel into every result that uses the factor, because
-    published figures for the same item differ by an order of magnitude (PRODUCT.md section 5).
+    published figures for the same item differ by an order of magnitude (docs/method.md,
+    "Hardware").
     """
 
     dataset_key: str
@@ -201,7 +202,7 @@ class DisclosureInput:
 
     @property
     def upstream_complete(self) -> bool:
-        """Upstream Scope 3 is reported for at least categories 1–4 (cradle-to-gate)."""
+        """Upstream Scope 3 is reported for at least categories 1-4 (cradle-to-gate)."""
         return self.scope3_upstream_t is not None and CRADLE_TO_GATE_CATEGORIES.issubset(
             self.upstream_categories
         )

@@ -1,4 +1,4 @@
-"""The four calculation methods of PRODUCT.md section 5, one function each.
+"""The four calculation methods of docs/method.md (section 2), one function each.
 
 Each function returns an ``EstimateResult`` when the method applies to the line, else a short
 reason (``str``) saying why not; ``estimate.py`` tries them best first. Sources:
@@ -211,7 +211,9 @@ def _hybrid_scores(line: SpendLineInput, disclosure: DisclosureInput) -> DqScore
         temporal=1,
         geographical=1,
         completeness=COMPLETENESS["hybrid_complete"],
-        reliability=RELIABILITY["verified_primary" if disclosure.verified else "unverified_primary"],
+        reliability=RELIABILITY[
+            "verified_primary" if disclosure.verified else "unverified_primary"
+        ],
     )
 
 
@@ -237,8 +239,8 @@ def hybrid(
       period, whatever their calendar year, pro rata by spend in the disclosure's currency; a
       reporting year counts only its own lines' share (so a 60 t allocation over lines of
       300,000 and 100,000 USD in two years gives 45 t and 15 t, never 60 t twice).
-    - *intensity*: spend × (Scope 1 + Scope 2 market-based + upstream Scope 3) ÷ revenue, when
-      upstream Scope 3 is reported for at least categories 1–4.
+    - *intensity*: spend * (Scope 1 + Scope 2 market-based + upstream Scope 3) ÷ revenue, when
+      upstream Scope 3 is reported for at least categories 1-4.
 
     A Scope 1+2-only figure is tier 1 only and must never outrank a complete estimate: the line
     falls to the next method and the reason names what the disclosure lacked. No upstream fill

@@ -19,7 +19,7 @@ grades each indicator *very good / good / fair / poor*; both are adapted from We
 "Data quality management for life cycle inventories", J. Cleaner Production 4 (3-4), 1996.
 The standard leaves the method of applying them to the company ("companies should determine the
 most useful method"); this module is Tenderleaf's method, on the 1 (best) .. 5 (worst) scale of
-PRODUCT.md section 5:
+docs/method.md, section 5:
 
 ====  ==========  ==================================================================
  1    very good   Box 7.2's "very good"
@@ -116,7 +116,7 @@ spend_based                 3      national industry averages, same reasoning: "
 ==========================  =====  ==============================================================
 
 ``hybrid_filled`` is for a disclosure that qualifies only with an upstream fill from secondary
-data (PRODUCT.md section 5, rank 2).
+data (docs/method.md, "Hybrid").
 """
 
 RELIABILITY: dict[str, int] = {

@@ -9,7 +9,7 @@ Guidelines (Vol. 1, ch. 3): the standard deviation of the estimate is ``u·|x| /
 recommends lognormal for large, positive uncertainties). Its parameters are moment-matched:
 
     s² = ln(1 + (u / 1.96)²)        the variance of ln X
-    m_low  = exp(-s²/2 − 1.96·s)     X's 2.5th percentile ÷ its mean
+    m_low  = exp(-s²/2 - 1.96·s)     X's 2.5th percentile ÷ its mean
     m_high = exp(-s²/2 + 1.96·s)     X's 97.5th percentile ÷ its mean
 
 and a line's bounds are ``x·m_low .. x·m_high`` (ordered for a credit note, whose bounds are
@@ -23,7 +23,7 @@ source's bounds are the *linear* sums of its lines' scenario values (``Σ xᵢ·
 ``Σ xᵢ·m_highᵢ``); a purchase and its full credit note therefore cancel to 0 ± 0. Different
 sources are independent and combine in *quadrature* (IPCC 2006 Vol. 1, eq. 3.1, approach 1,
 which requires uncorrelated terms "or aggregated until they can be treated as uncorrelated"):
-``total − sqrt(Σ_g d⁻_g²) .. total + sqrt(Σ_g d⁺_g²)`` with ``d⁻_g``/``d⁺_g`` each source's
+``total - sqrt(Σ_g d⁻_g²) .. total + sqrt(Σ_g d⁺_g²)`` with ``d⁻_g``/``d⁺_g`` each source's
 distance below and above its own sum. The Monte Carlo option (approach 2) draws one standard
 normal per source per trial and applies it to every line of the source.
 
@@ -297,7 +297,7 @@ def total_from_sums(
 ) -> Total:
     """The total of ``sums`` and its 95 % range (docs/method.md, "Uncertainty").
 
-    Analytic: ``Σ kg − sqrt(Σ_g d⁻_g²) .. Σ kg + sqrt(Σ_g d⁺_g²)``, linear within a source,
+    Analytic: ``Σ kg - sqrt(Σ_g d⁻_g²) .. Σ kg + sqrt(Σ_g d⁺_g²)``, linear within a source,
     quadrature across. Monte Carlo: the 2.5th and 97.5th percentiles of ``draws`` simulated
     totals, one standard-normal draw per source per trial (``random.Random(seed)``, sources in
     sorted order, so the same sums, seed and draws give the same range). Either way the
@@ -362,7 +362,7 @@ def _montecarlo(sums: GroupSums, *, seed: int, draws: int) -> tuple[Decimal, Dec
     # Per source: [(kg, sigma)] for each uncertainty. A trial multiplies every line of a source
     # by exp(-s²/2 + s·z) with the source's one z: mean 1, fully correlated within the source.
     sources = []
-    for source, by_u in sorted(sums.items()):
+    for _source, by_u in sorted(sums.items()):
         terms = []
         for relative, kg in sorted(by_u.items()):
             if kg == 0:

@@ -1,4 +1,4 @@
-"""Ledger words to factor codes and hardware specs (PRODUCT.md section 5, "Vocabulary").
+"""Ledger words to factor codes and hardware specs (docs/method.md, "Vocabulary").
 
 A spend line names its hardware class, transport mode or waste treatment in the buyer's words
 ("GPU", "Air freight", "WEEE"). A :class:`Vocabulary` maps each word of a kind to the factor code

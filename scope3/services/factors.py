@@ -77,7 +77,7 @@ def factor_dataset_import(
 ) -> FactorImportResult:
     """Import one factor file (a path or an http(s) URL) as an immutable dataset.
 
-    Rules (issue 6, item 1): the whole file is validated before anything is stored and any error
+    Rules: the whole file is validated before anything is stored and any error
     refuses it; the version comes from ``version``, else the file (its name for EPA releases, its
     metadata for curated tables), else the import is refused; the same file again (same sha256)
     is a no-op; a different file under an existing (kind, version) is refused.

@@ -144,7 +144,7 @@ def hardware_spec_check(spec: HardwareSpec) -> None:
 def hardware_spec_create(
     *, actor, reason: str = "", shipped: bool = False, **fields
 ) -> HardwareSpec:
-    """Add a spec (PRODUCT.md section 5, "Hardware average data"); see the module docstring."""
+    """Add a spec (docs/method.md, "Hardware"); see the module docstring."""
     spec = HardwareSpec(shipped=shipped)
     assign_fields(spec, SPEC_FIELDS, _normalised(fields))
     hardware_spec_check(spec)

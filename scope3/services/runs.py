@@ -16,7 +16,7 @@ workers, any delivery order, redelivery after a crash. The rules that keep total
 
 Every run pins its factor dataset versions and its supplier data when it starts and records its
 allocation bases when it is planned, so re-running with the same inputs gives the same numbers
-(PRODUCT.md section 2).
+(docs/method.md, "Reproducibility").
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def inventory_run_start(
     montecarlo_seed: int | None = None,
     montecarlo_draws: int | None = None,
 ) -> InventoryRun:
-    """Start a Scope 3 inventory run of ``year`` (issue 6, item 5).
+    """Start a Scope 3 inventory run of ``year`` (docs/method.md, "Reproducibility").
 
     Pins one dataset version per kind (:func:`inventory_run_pins_resolve`) and the supplier data
     it will read, records the code version, and (``queue``) plans it in a Celery task once this
@@ -245,9 +245,7 @@ def inventory_run_plan(*, run_id: int, queue: bool = True) -> InventoryRun:
     if inputs.context.has_allocations:
         bases = allocation_bases(
             inputs.context,
-            adapters.iter_allocation_line_inputs(
-                inputs.context, vendor_naics=inputs.vendor_naics
-            ),
+            adapters.iter_allocation_line_inputs(inputs.context, vendor_naics=inputs.vendor_naics),
         )
         plan["allocation_bases"] = {key: base.as_json() for key, base in sorted(bases.items())}
     else:

@@ -136,7 +136,7 @@ def spend_import(
     reason: str = IMPORT_REASON,
     max_bytes: int | None = None,
 ) -> ImportBatch:
-    """Import a purchase-ledger file into SpendLine rows (issue 6, item 3).
+    """Import a purchase-ledger file into SpendLine rows (docs/method.md, section 2).
 
     Rules: the header must hold date, amount, currency and vendor or vendor_tax_id (names may be
     mapped with ``column_map``); every row is checked (scope3.importers.spend) and its vendor
@@ -195,7 +195,7 @@ def spend_import(
                         spool.seek(0)
                         _lines_insert(batch.pk, spool)
                         # Words no vocabulary term, factor code or spec resolves: one grouped
-                        # query per field over the stored lines (PRODUCT.md 5, "Vocabulary").
+                        # query per field over the stored lines (docs/method.md, "Vocabulary").
                         batch.unknown_terms = import_batch_unknown_terms(batch_id=batch.pk)
                         if batch.unknown_terms:
                             batch.save(update_fields=["unknown_terms"])

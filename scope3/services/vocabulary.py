@@ -1,6 +1,6 @@
 """Writes of the ledger vocabulary, its shipped defaults, and the unknown-word report of an import.
 
-PRODUCT.md section 5, "Vocabulary": ledger words map to factor codes and hardware specs through
+docs/method.md, "Vocabulary": ledger words map to factor codes and hardware specs through
 analyst-editable terms with shipped defaults; a word nothing resolves is named in the import
 report (and in a line's reason), never silently downgraded. A term may only point at a code the
 latest dataset of its kind offers as a per-unit factor, or at an existing hardware spec.

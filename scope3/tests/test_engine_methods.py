@@ -331,9 +331,7 @@ def test_partial_upstream_coverage_names_the_missing_categories():
     )
 
     assert result.method is Method.SPEND_BASED
-    assert any(
-        "categories 1, 4 only; categories 2, 3 are missing" in note for note in result.notes
-    )
+    assert any("categories 1, 4 only; categories 2, 3 are missing" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(

@@ -130,8 +130,11 @@ def test_independent_factors_combine_in_quadrature():
     # Total 3,000 kg; below sqrt(407.654² + 532.877²) = sqrt(166,181.9 + 283,958.1)
     # = 670.925; above sqrt(585.049² + 664.011²) = 884.982. Range 2,329.075 .. 3,884.982.
     total = combine_totals(
-        [result("1000", "0.5", source="factor:a"), result("2000", "0.3", source="factor:b")]
-        + [unaccounted()]
+        [
+            result("1000", "0.5", source="factor:a"),
+            result("2000", "0.3", source="factor:b"),
+            unaccounted(),
+        ]
     )
 
     assert total.kgco2e == D("3000.000")

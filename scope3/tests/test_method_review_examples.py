@@ -27,7 +27,13 @@ from scope3.engine import (
     SpendLineInput,
     estimate_line,
 )
-from scope3.engine.hardware import ActParameters, DieSpec, HardwareSpecInput, spec_embodied
+from scope3.engine.hardware import (
+    TIMES,
+    ActParameters,
+    DieSpec,
+    HardwareSpecInput,
+    spec_embodied,
+)
 from scope3.engine.vocabulary import Vocabulary
 
 FACTORS = FactorSet(
@@ -127,8 +133,8 @@ def test_an_h100_class_board_from_its_spec_shows_every_term():
     assert result.kgco2e == D("222.504")
     assert result.factor_kgco2e_per_unit == D("27.813")
     assert result.source_key == "spec:Test H100-class SXM 80GB"
-    assert "8.14 cm² × 2.43075 kg/cm² (5nm) ÷ 0.875 yield = 22.613 kg" in result.reason
-    assert "80 GB HBM × 0.065 kg/GB = 5.200 kg" in result.reason
+    assert f"8.14 cm² {TIMES} 2.43075 kg/cm² (5nm) ÷ 0.875 yield = 22.613 kg" in result.reason
+    assert f"80 GB HBM {TIMES} 0.065 kg/GB = 5.200 kg" in result.reason
     assert "total 27.813 kg per unit" in result.reason
 
 

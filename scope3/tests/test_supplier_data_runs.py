@@ -296,7 +296,7 @@ def test_restatement_names_the_hybrid_boundary_correction(pack):
             "method": "hybrid",
             "kgco2e": Decimal("1250.000"),
             "source_disclosure_id": tier1.pk,
-            "reason": f"disclosure {tier1.pk} (verified): (Scope 1 + Scope 2 market-based) ÷ revenue",
+            "reason": f"disclosure {tier1.pk}: (Scope 1 + Scope 2 market-based) ÷ revenue",
         },
     )
     new = inventory_run_execute(

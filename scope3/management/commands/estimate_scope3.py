@@ -199,9 +199,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Run #{run.pk} completed: {run.total_kgco2e} kgCO2e "
-                f"(range {run.low_kgco2e} to {run.high_kgco2e}, {selectors.run_uncertainty_label(run)}) "
-                f"over {run.lines_total} lines; emissions-weighted DQ "
-                f"{summary.get('dq_weighted') or 'n/a'}; unaccounted spend: {unaccounted or 'none'}."
+                f"(range {run.low_kgco2e} to {run.high_kgco2e}, "
+                f"{selectors.run_uncertainty_label(run)}) over {run.lines_total} lines; "
+                f"emissions-weighted DQ {summary.get('dq_weighted') or 'n/a'}; "
+                f"unaccounted spend: {unaccounted or 'none'}."
             )
         )
         for item in summary.get("unknown_terms", []):

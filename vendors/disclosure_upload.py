@@ -26,6 +26,7 @@ from assurance import tables, uploads
 from assurance.tables import Header, RowError, shown
 from assurance.uploads import UploadRefused, csv_safe
 from scope3.importers.spend import ISO_4217
+from vendors.boundary import CRADLE_TO_GATE_TEXT, categories_parse
 from vendors.models import EmissionsDisclosure
 
 # Template column order: the form's order, which is the model's.
@@ -37,9 +38,11 @@ COLUMNS = (
     "scope2_location_tco2e",
     "scope2_market_tco2e",
     "scope3_upstream_tco2e",
+    "scope3_upstream_categories",
     "revenue",
     "revenue_currency",
     "allocated_to_us_tco2e",
+    "allocation_boundary",
     "allocation_method",
     "allocation_uncertainty_pct",
     "verification",
@@ -47,6 +50,8 @@ COLUMNS = (
     "verifier",
     "methodology_notes",
 )
+# Columns holding a list, stored as JSON.
+LIST_COLUMNS = ("scope3_upstream_categories",)
 REQUIRED = ("period_start", "period_end", "scope1_tco2e")
 SPEC = tables.TableSpec(
     columns=COLUMNS,
@@ -94,7 +99,13 @@ def _choices(name: str) -> dict[str, str]:
 
 
 CHOICE_COLUMNS = {
-    name: _choices(name) for name in ("allocation_method", "verification", "verification_standard")
+    name: _choices(name)
+    for name in (
+        "allocation_boundary",
+        "allocation_method",
+        "verification",
+        "verification_standard",
+    )
 }
 
 # What the template's instructions say about each column: (required?, format, example).
@@ -111,9 +122,22 @@ COLUMN_HELP = {
     "scope2_location_tco2e": (False, "Scope 2 location-based, tonnes CO2e.", "3400"),
     "scope2_market_tco2e": (False, "Scope 2 market-based, tonnes CO2e.", "900"),
     "scope3_upstream_tco2e": (False, "Upstream Scope 3, tonnes CO2e.", "15000"),
+    "scope3_upstream_categories": (
+        False,
+        "GHG Protocol upstream Scope 3 categories (1 to 8) the upstream figure includes, "
+        "separated by ; or , (required with an upstream figure). Your figures count as "
+        f"cradle-to-gate only when categories {CRADLE_TO_GATE_TEXT} are included.",
+        "1;2;3;4",
+    ),
     "revenue": (False, "Total revenue of the period, plain decimal.", "120000000"),
     "revenue_currency": (False, "ISO 4217 code of the revenue (required with revenue).", "USD"),
     "allocated_to_us_tco2e": (False, "Emissions allocated to us, tonnes CO2e.", "42.7"),
+    "allocation_boundary": (
+        False,
+        "What the allocation covers: scope12 (Scope 1 and 2 only) or cradle_to_gate (Scope 1, 2 "
+        "and upstream Scope 3); required with an allocation.",
+        "cradle_to_gate",
+    ),
     "allocation_method": (False, "economic or physical (required with an allocation).", "economic"),
     "allocation_uncertainty_pct": (False, "Allocation uncertainty, ± percent (0 to 100).", "15"),
     "verification": (False, "none, limited or reasonable (empty means none).", "limited"),
@@ -166,6 +190,11 @@ def _date(text: str) -> datetime.date:
         raise ValueError("is not a real calendar date") from None
 
 
+def _categories(text: str) -> tuple[int, ...]:
+    # A tuple: the parsed values of a row are shared with the plausibility facts as they are.
+    return tuple(categories_parse(text))
+
+
 def _currency(text: str) -> str:
     code = text.upper()
     if not _CURRENCY.fullmatch(text) or code not in ISO_4217:
@@ -176,7 +205,9 @@ def _currency(text: str) -> str:
 _EMPTY = {
     **dict.fromkeys(DECIMAL_COLUMNS),
     "reporting_entity": "",
+    "scope3_upstream_categories": (),
     "revenue_currency": "",
+    "allocation_boundary": "",
     "allocation_method": "",
     "verification": EmissionsDisclosure.Verification.NONE.value,
     "verification_standard": "",
@@ -226,7 +257,8 @@ def _date_cached():
 
 def _choice(column: str):
     accepted = CHOICE_COLUMNS[column]
-    allowed = "is not one of " + ", ".join(sorted(set(accepted.values())))
+    # An empty cell is the empty choice already; the message lists the values to write.
+    allowed = "is not one of " + ", ".join(sorted(set(accepted.values()) - {""}))
 
     def convert(text: str) -> str:
         value = accepted.get(text.casefold())
@@ -255,6 +287,8 @@ def _converter(column: str):
         return _date_cached()
     if column == "revenue_currency":
         return _currency
+    if column in LIST_COLUMNS:
+        return _categories
     if column in CHOICE_COLUMNS:
         return _choice(column)
     return _text(column)
@@ -517,8 +551,9 @@ def template_xlsx() -> bytes:
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = max(
             14, len(column) + 2
         )
-        if column in ("period_start", "period_end"):
-            # Dates typed into a text column stay YYYY-MM-DD instead of the locale's format.
+        if column in ("period_start", "period_end", *LIST_COLUMNS):
+            # Dates typed into a text column stay YYYY-MM-DD instead of the locale's format, and
+            # "1,2,3,4" stays a list instead of becoming the number 1234.
             sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].number_format = "@"
     guide = workbook.create_sheet("Instructions")
     guide.append(["column", "required", "format", "example"])
@@ -548,7 +583,12 @@ def export_rows(disclosures: Iterable[EmissionsDisclosure]) -> Iterator[list[str
     may be opened in a spreadsheet, and stored text such as ``=HYPERLINK(...)`` must stay text."""
     yield list(COLUMNS)
     for disclosure in disclosures:
-        yield [
-            csv_safe("" if getattr(disclosure, c) is None else getattr(disclosure, c))
-            for c in COLUMNS
-        ]
+        yield [csv_safe(_exported(getattr(disclosure, c))) for c in COLUMNS]
+
+
+def _exported(value):
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(str(item) for item in value)
+    return value

@@ -7,7 +7,12 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from assurance.history import TrackedHistory
-from vendors.validators import validate_lei, validate_naics6
+from vendors import boundary
+from vendors.validators import (
+    validate_lei,
+    validate_naics6,
+    validate_upstream_categories,
+)
 
 
 class Vendor(models.Model):
@@ -325,6 +330,16 @@ class EmissionsDisclosure(models.Model):
         ECONOMIC = "economic", "Economic (share of revenue)"
         PHYSICAL = "physical", "Physical (share of units, mass or energy)"
 
+    class AllocationBoundary(models.TextChoices):
+        """What ``allocated_to_us_tco2e`` covers (vendors/boundary.py; read by scope3)."""
+
+        NONE = boundary.BOUNDARY_NONE, boundary.BOUNDARY_LABELS[boundary.BOUNDARY_NONE]
+        SCOPE12 = boundary.BOUNDARY_SCOPE12, boundary.BOUNDARY_LABELS[boundary.BOUNDARY_SCOPE12]
+        CRADLE_TO_GATE = (
+            boundary.BOUNDARY_CRADLE_TO_GATE,
+            boundary.BOUNDARY_LABELS[boundary.BOUNDARY_CRADLE_TO_GATE],
+        )
+
     class Verification(models.TextChoices):
         NONE = "none", "None"
         LIMITED = "limited", "Limited assurance"
@@ -360,6 +375,14 @@ class EmissionsDisclosure(models.Model):
     scope3_upstream_tco2e = models.DecimalField(
         "upstream Scope 3 (tCO2e)", max_digits=18, decimal_places=3, null=True, blank=True
     )
+    scope3_upstream_categories = models.JSONField(
+        "upstream Scope 3 categories",
+        default=list,
+        blank=True,
+        validators=[validate_upstream_categories],
+        help_text="GHG Protocol upstream Scope 3 categories (1 to 8) that the upstream Scope 3 "
+        "figure includes, sorted; cradle-to-gate needs at least 1 to 4.",
+    )
     revenue = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
     revenue_currency = models.CharField(max_length=3, blank=True)
     allocated_to_us_tco2e = models.DecimalField(
@@ -367,6 +390,13 @@ class EmissionsDisclosure(models.Model):
     )
     allocation_method = models.CharField(
         max_length=20, choices=AllocationMethod.choices, blank=True
+    )
+    allocation_boundary = models.CharField(
+        "allocation boundary",
+        max_length=20,
+        choices=AllocationBoundary.choices,
+        blank=True,
+        help_text="What the emissions allocated to us cover; required with an allocation.",
     )
     allocation_uncertainty_pct = models.DecimalField(
         "allocation uncertainty (±%)", max_digits=5, decimal_places=2, null=True, blank=True
@@ -425,6 +455,31 @@ class EmissionsDisclosure(models.Model):
     @property
     def is_editable_by_vendor(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.REJECTED}
+
+    @property
+    def upstream_complete(self) -> bool:
+        """Upstream Scope 3 includes categories 1 to 4, the least the hybrid method takes as
+        cradle-to-gate (vendors/boundary.py)."""
+        categories = self.scope3_upstream_categories
+        return isinstance(categories, list) and boundary.upstream_complete(
+            c for c in categories if not boundary.category_problem(c)
+        )
+
+    @property
+    def boundary_label(self) -> str:
+        """What the disclosure covers, as one sentence (vendors/boundary.py)."""
+        categories = self.scope3_upstream_categories
+        return boundary.coverage_label(
+            scope2_location=self.scope2_location_tco2e is not None,
+            scope2_market=self.scope2_market_tco2e is not None,
+            scope3_upstream=self.scope3_upstream_tco2e is not None,
+            categories=[c for c in categories if not boundary.category_problem(c)]
+            if isinstance(categories, list)
+            else [],
+            allocation_boundary=self.allocation_boundary
+            if self.allocated_to_us_tco2e is not None
+            else "",
+        )
 
 
 class ProductFootprint(models.Model):

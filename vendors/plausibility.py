@@ -16,6 +16,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from vendors.boundary import (
+    BOUNDARY_LABELS,
+    BOUNDARY_NONE,
+    CRADLE_TO_GATE_TEXT,
+    categories_text,
+    category_problem,
+)
+
 # A reporting year is "about 12 months": 365 or 366 days, with slack for 52/53-week fiscal years
 # (364 or 371 days) and periods that end on a month's last working day.
 PERIOD_MIN_DAYS = 350
@@ -70,10 +78,14 @@ class DisclosureFacts:
     scope2_location_tco2e: Decimal | None = None
     scope2_market_tco2e: Decimal | None = None
     scope3_upstream_tco2e: Decimal | None = None
+    # GHG Protocol upstream categories the upstream figure includes (vendors/boundary.py).
+    scope3_upstream_categories: tuple[int, ...] | list[int] = ()
     revenue: Decimal | None = None
     revenue_currency: str = ""
     allocated_to_us_tco2e: Decimal | None = None
     allocation_method: str = ""
+    # What the allocation covers: "" (none), "scope12" or "cradle_to_gate".
+    allocation_boundary: str = ""
     allocation_uncertainty_pct: Decimal | None = None
     # What the request asked for; without a request only Scope 1 is required.
     ask_scope2_location: bool = False
@@ -95,10 +107,12 @@ VALUE_FIELDS = (
     "scope2_location_tco2e",
     "scope2_market_tco2e",
     "scope3_upstream_tco2e",
+    "scope3_upstream_categories",
     "revenue",
     "revenue_currency",
     "allocated_to_us_tco2e",
     "allocation_method",
+    "allocation_boundary",
     "allocation_uncertainty_pct",
 )
 
@@ -205,6 +219,48 @@ def _impossible_values(facts: DisclosureFacts, result: PlausibilityResult) -> No
         result.error(
             "allocation_method",
             "Say how the emissions allocated to us were allocated (economic or physical).",
+        )
+    _coverage(facts, result)
+
+
+def _coverage(facts: DisclosureFacts, result: PlausibilityResult) -> None:
+    """What the figures cover must be said, and only for figures that are given: the hybrid
+    method reads the categories and the allocation boundary to decide whether the data is
+    cradle-to-gate (vendors/boundary.py)."""
+    categories = facts.scope3_upstream_categories or ()
+    wrong = [c for c in categories if category_problem(c)]
+    for value in wrong:
+        result.error("scope3_upstream_categories", category_problem(value))
+    if facts.scope3_upstream_tco2e is None and categories and not wrong:
+        result.error(
+            "scope3_upstream_categories",
+            f"You gave upstream Scope 3 categories ({categories_text(categories)}) but no upstream "
+            "Scope 3 figure: enter the tCO2e those categories add up to, or clear the categories.",
+        )
+    elif facts.scope3_upstream_tco2e is not None and not categories:
+        result.error(
+            "scope3_upstream_categories",
+            f"Say which upstream Scope 3 categories your {_fmt(facts.scope3_upstream_tco2e)} tCO2e "
+            f"include (at least one; cradle-to-gate needs categories {CRADLE_TO_GATE_TEXT}).",
+        )
+    boundary = facts.allocation_boundary or BOUNDARY_NONE
+    if boundary not in BOUNDARY_LABELS:
+        result.error(
+            "allocation_boundary",
+            f"“{boundary}” is not an allocation boundary: use scope12 (Scope 1 and 2 only) or "
+            "cradle_to_gate (Scope 1, 2 and upstream Scope 3).",
+        )
+    elif facts.allocated_to_us_tco2e is not None and boundary == BOUNDARY_NONE:
+        result.error(
+            "allocation_boundary",
+            "Say what the emissions allocated to us cover: Scope 1 and 2 only, or Scope 1, 2 "
+            "and upstream Scope 3 (cradle-to-gate).",
+        )
+    elif facts.allocated_to_us_tco2e is None and boundary != BOUNDARY_NONE:
+        result.error(
+            "allocation_boundary",
+            f"An allocation boundary (“{BOUNDARY_LABELS[boundary]}”) needs the emissions "
+            "allocated to us: enter them, or choose “No allocation”.",
         )
 
 

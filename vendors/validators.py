@@ -7,6 +7,8 @@ from stdnum import lei as stdnum_lei
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
+from vendors.boundary import categories_problems
+
 NAICS_RE = re.compile(r"^\d{6}$")
 
 
@@ -48,3 +50,10 @@ def validate_lei(value: str) -> None:
             code="lei_format",
             params={"value": value},
         ) from exc
+
+
+def validate_upstream_categories(value) -> None:
+    """A list of GHG Protocol upstream Scope 3 category numbers, 1 to 8 (vendors/boundary.py)."""
+    problems = categories_problems(value)
+    if problems:
+        raise ValidationError(problems, code="upstream_category")

@@ -29,6 +29,7 @@ from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from scope3.admin.runs import rerun_offer
 from scope3.models import SpendLine
 from vendors import selectors
+from vendors.boundary import UPSTREAM_CATEGORIES, category_label
 from vendors.models import DisclosureRequest, EmissionsDisclosure, ProductFootprint, Vendor
 from vendors.services import (
     disclosure_accept,
@@ -354,9 +355,11 @@ _FIGURE_FIELDS = (
     "scope2_location_tco2e",
     "scope2_market_tco2e",
     "scope3_upstream_tco2e",
+    "scope3_upstream_categories",
     "revenue",
     "revenue_currency",
     "allocated_to_us_tco2e",
+    "allocation_boundary",
     "allocation_method",
     "allocation_uncertainty_pct",
     "verification",
@@ -375,11 +378,12 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
         "scope1_tco2e",
         "scope2_location_tco2e",
         "scope2_market_tco2e",
+        "cradle_to_gate",
         "verification",
         "warnings_count",
         "submitted_at",
     )
-    list_filter = ("status", "verification", ReportingYearFilter)
+    list_filter = ("status", "verification", "allocation_boundary", ReportingYearFilter)
     search_fields = ("vendor__name", "reporting_entity", "verifier")
     date_hierarchy = "submitted_at"
     change_form_template = "admin/vendors/emissionsdisclosure/change_form.html"
@@ -400,10 +404,12 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
             "Emissions (tCO2e)",
             {
                 "fields": (
+                    "coverage",
                     "scope1_tco2e",
                     "scope2_location_tco2e",
                     "scope2_market_tco2e",
                     "scope3_upstream_tco2e",
+                    "upstream_categories",
                 )
             },
         ),
@@ -413,6 +419,7 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
                 "fields": (
                     ("revenue", "revenue_currency"),
                     "allocated_to_us_tco2e",
+                    "allocation_boundary",
                     "allocation_method",
                     "allocation_uncertainty_pct",
                 )
@@ -487,6 +494,18 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
     @admin.display(description="period", ordering="period_end")
     def period(self, obj):
         return f"{obj.period_start:%d %b %Y} to {obj.period_end:%d %b %Y}"
+
+    @admin.display(description="what the figures cover")
+    def coverage(self, obj):
+        return obj.boundary_label
+
+    @admin.display(description="upstream Scope 3 categories")
+    def upstream_categories(self, obj):
+        return _categories_shown(obj.scope3_upstream_categories)
+
+    @admin.display(description="cradle-to-gate upstream", boolean=True)
+    def cradle_to_gate(self, obj):
+        return obj.upstream_complete
 
     @admin.display(description="warnings")
     def warnings_count(self, obj):
@@ -663,8 +682,14 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
             "period": self.period(disclosure),
             "decision": decision,
             "figures": [
-                (EmissionsDisclosure._meta.get_field(name).verbose_name, _display(disclosure, name))
-                for name in _FIGURE_FIELDS
+                ("what the figures cover", disclosure.boundary_label),
+                *(
+                    (
+                        EmissionsDisclosure._meta.get_field(name).verbose_name,
+                        _display(disclosure, name),
+                    )
+                    for name in _FIGURE_FIELDS
+                ),
             ],
             "form": form,
             "change_url": change_url,
@@ -673,9 +698,16 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
 
 
 def _display(obj, name: str):
+    if name == "scope3_upstream_categories":
+        return _categories_shown(obj.scope3_upstream_categories)
     getter = getattr(obj, f"get_{name}_display", None)
     value = getter() if getter is not None else getattr(obj, name)
     return "-" if value in (None, "") else value
+
+
+def _categories_shown(categories) -> str:
+    numbers = [c for c in categories or [] if c in UPSTREAM_CATEGORIES]
+    return "; ".join(category_label(c) for c in numbers) if numbers else "-"
 
 
 def _shown(value):

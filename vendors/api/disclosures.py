@@ -41,6 +41,7 @@ from config.api_filters import IdFilter, YearFilter
 from vendors import selectors, services
 from vendors.api.serializers import CertificationSerializer
 from vendors.api.views import CertificationViewSet
+from vendors.boundary import categories_normalised, categories_problems
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure
 from vendors.services import CERTIFICATE_UPLOAD_FIELDS, DISCLOSURE_FIELDS
 from vendors.tenancy import membership_for_user
@@ -216,7 +217,44 @@ class DisclosureWarningSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 8},
+        "maxItems": 8,
+    }
+)
+class UpstreamCategoriesField(serializers.ListField):
+    """GHG Protocol upstream Scope 3 category numbers; stored sorted and without repeats, and a
+    number outside 1 to 8 is refused naming it (vendors/boundary.py)."""
+
+    child = serializers.IntegerField()
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        problems = categories_problems(values)
+        if problems:
+            raise ValidationError(problems)
+        return categories_normalised(values)
+
+
 class EmissionsDisclosureSerializer(TenantScopedModelSerializer):
+    scope3_upstream_categories = UpstreamCategoriesField(
+        required=False,
+        help_text="GHG Protocol upstream Scope 3 categories (1 to 8) that "
+        "scope3_upstream_tco2e includes, e.g. [1, 2, 3, 4]. Required with "
+        "scope3_upstream_tco2e, empty without it. The hybrid method counts the figures as "
+        "cradle-to-gate only when categories 1 to 4 are included.",
+    )
+    coverage = serializers.CharField(
+        source="boundary_label",
+        read_only=True,
+        help_text="What the disclosure covers, as one sentence.",
+    )
+    upstream_complete = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the upstream Scope 3 categories include 1 to 4 (cradle-to-gate).",
+    )
     request = serializers.PrimaryKeyRelatedField(
         queryset=DisclosureRequest.objects.all(),
         allow_null=True,
@@ -246,6 +284,8 @@ class EmissionsDisclosureSerializer(TenantScopedModelSerializer):
             "vendor",
             "request",
             *sorted(DISCLOSURE_FIELDS),
+            "coverage",
+            "upstream_complete",
             "status",
             "warnings",
             "warnings_confirmed_by",

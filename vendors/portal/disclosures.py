@@ -20,6 +20,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from reminders.selectors import reminders_sent_by_target
 from vendors import selectors, services
+from vendors.boundary import UPSTREAM_CATEGORIES, category_label
 from vendors.models import DisclosureRequest, EmissionsDisclosure
 from vendors.portal.base import VendorPortalMixin
 from vendors.portal.forms_disclosures import (
@@ -201,14 +202,18 @@ class _DisclosurePage(VendorPortalMixin, SingleObjectMixin, View):
         disclosure = self.disclosure
         labels = DisclosureForm().fields
         groups = []
-        for _key, legend, names in DISCLOSURE_FIELDSETS:
+        for key, legend, names in DISCLOSURE_FIELDSETS:
             rows = []
             for name in names:
                 value = getattr(disclosure, name)
                 display = getattr(disclosure, f"get_{name}_display", None)
                 if display is not None and value:
                     value = display()
+                if name == "scope3_upstream_categories":
+                    value = "; ".join(category_label(c) for c in value if c in UPSTREAM_CATEGORIES)
                 rows.append((labels[name].label, value))
+            if key == "scope3":
+                rows.append(("What the figures cover", disclosure.boundary_label))
             groups.append((legend, rows))
         return groups
 

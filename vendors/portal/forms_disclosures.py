@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 
+from vendors.boundary import CATEGORIES_HELP, UPSTREAM_CATEGORIES, category_label
 from vendors.models import Certification, EmissionsDisclosure
 from vendors.services.disclosures import CERTIFICATE_UPLOAD_FIELDS, DISCLOSURE_FIELDS
 
@@ -19,12 +20,21 @@ DISCLOSURE_FIELDSETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "Scope 1 and Scope 2 emissions (tCO2e)",
         ("scope1_tco2e", "scope2_location_tco2e", "scope2_market_tco2e"),
     ),
-    ("scope3", "Upstream Scope 3 emissions (tCO2e, optional)", ("scope3_upstream_tco2e",)),
+    (
+        "scope3",
+        "Upstream Scope 3 emissions (tCO2e, optional)",
+        ("scope3_upstream_tco2e", "scope3_upstream_categories"),
+    ),
     ("revenue", "Revenue", ("revenue", "revenue_currency")),
     (
         "allocation",
         "Emissions allocated to us (optional)",
-        ("allocated_to_us_tco2e", "allocation_method", "allocation_uncertainty_pct"),
+        (
+            "allocated_to_us_tco2e",
+            "allocation_boundary",
+            "allocation_method",
+            "allocation_uncertainty_pct",
+        ),
     ),
     ("verification", "Verification", ("verification", "verification_standard", "verifier")),
     ("methodology", "Methodology", ("methodology_notes",)),
@@ -38,9 +48,11 @@ _LABELS = {
     "scope2_location_tco2e": "Scope 2 location-based (tCO2e)",
     "scope2_market_tco2e": "Scope 2 market-based (tCO2e)",
     "scope3_upstream_tco2e": "Upstream Scope 3 (tCO2e)",
+    "scope3_upstream_categories": "Upstream Scope 3 categories included",
     "revenue": "Total revenue",
     "revenue_currency": "Revenue currency",
     "allocated_to_us_tco2e": "Emissions allocated to us (tCO2e)",
+    "allocation_boundary": "What the allocation covers",
     "allocation_method": "Allocation method",
     "allocation_uncertainty_pct": "Allocation uncertainty (± %)",
     "verification": "Verification level",
@@ -56,7 +68,12 @@ _HELP = {
     "scope2_location_tco2e": "Tonnes CO2e, using grid-average emission factors.",
     "scope2_market_tco2e": "Tonnes CO2e, using your contractual instruments (GHG Protocol "
     "Scope 2 Guidance).",
+    "scope3_upstream_tco2e": "Tonnes CO2e of your own upstream value chain (GHG Protocol "
+    "Scope 3 Standard, categories 1 to 8).",
+    "scope3_upstream_categories": CATEGORIES_HELP,
     "revenue_currency": "ISO 4217 code, e.g. USD, EUR.",
+    "allocation_boundary": "Required with an allocation: does the figure cover your Scope 1 and "
+    "2 only, or also your upstream Scope 3 (cradle-to-gate)?",
     "allocation_uncertainty_pct": "From 0 to 100.",
     "verifier": "The firm that verified the figures, if any.",
 }
@@ -76,6 +93,8 @@ class DisclosureForm(forms.Form):
                     field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                 if name == "revenue_currency":
                     field.widget.attrs.update({"size": 3, "autocomplete": "off"})
+                if name == "scope3_upstream_categories":
+                    field = _categories_field(field.label, field.help_text)
                 self.fields[name] = field
 
     def fieldsets(self):
@@ -87,14 +106,38 @@ class DisclosureForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for name in ("reporting_entity", "revenue_currency", "allocation_method"):
+        for name in (
+            "reporting_entity",
+            "revenue_currency",
+            "allocation_method",
+            "allocation_boundary",
+        ):
             if data.get(name) is None:
                 data[name] = ""
+        if data.get("scope3_upstream_categories") is None:
+            data["scope3_upstream_categories"] = []
         if data.get("verification") in (None, ""):
             data["verification"] = EmissionsDisclosure.Verification.NONE
         if data.get("verification_standard") is None:
             data["verification_standard"] = ""
         return data
+
+
+def _categories_field(label: str, help_text: str) -> forms.Field:
+    """The upstream categories as a group of checkboxes, rendered in their own fieldset whose
+    legend is the label (``CheckboxSelectMultiple.use_fieldset``)."""
+    return forms.TypedMultipleChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=[(number, category_label(number)) for number in UPSTREAM_CATEGORIES],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "%(value)s is not an upstream Scope 3 category: tick categories "
+            "1 to 8."
+        },
+    )
 
 
 class ConfirmWarningsForm(forms.Form):

@@ -253,11 +253,9 @@ def _rows_check(actor, vendor, rows, result: BulkResult, requests, existing, dra
         check = disclosure_plausibility(facts_with(base, values), submitting=True)
         if check.errors:
             for name, messages in check.errors.items():
-                value = values.get(name)
+                value = _cell_text(values.get(name))
                 for message in messages:
-                    result.error_add(
-                        RowError(row_number, name, "" if value is None else str(value), message)
-                    )
+                    result.error_add(RowError(row_number, name, value, message))
             continue
         if result.error_count:
             continue  # nothing will be stored: writing further rows would be wasted work
@@ -268,6 +266,15 @@ def _rows_check(actor, vendor, rows, result: BulkResult, requests, existing, dra
             result.updated += 1
         else:
             drafts.add(values, check.warnings, request)
+
+
+def _cell_text(value) -> str:
+    """A parsed value as the file wrote it, for a row error."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(str(item) for item in value)
+    return str(value)
 
 
 def _facts_base(vendor: Vendor, values: dict, request) -> DisclosureFacts:
@@ -345,15 +352,22 @@ class _DraftWriter:
         self.json = fields["warnings"].encoder
         self.empty_warnings = json.dumps([], cls=self.json)
         self.columns_of = operator.itemgetter(*disclosure_upload.COLUMNS)
+        # The list columns go to the database as JSON text, as the JSONField stores them.
+        self.list_positions = tuple(
+            disclosure_upload.COLUMNS.index(name) for name in disclosure_upload.LIST_COLUMNS
+        )
         self.quote = ops.quote_name
         self.columns = ", ".join(self.quote(fields[name].column) for name in self.attnames)
 
     def add(self, values: dict, warnings: list[dict], request) -> None:
         if request is not None:
             self.requests.add(request.pk)
+        columns = list(self.columns_of(values))
+        for position in self.list_positions:
+            columns[position] = json.dumps(list(columns[position]), cls=self.json)
         self.pending.append(
             (
-                *self.columns_of(values),
+                *columns,
                 request.pk if request is not None else None,
                 json.dumps(warnings, cls=self.json) if warnings else self.empty_warnings,
                 *self.fixed,

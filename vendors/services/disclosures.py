@@ -28,6 +28,7 @@ from assurance.models import AuditEvent
 from assurance.services import audit_event_record, evidence_file_upload
 from operations.services import outbox_email_enqueue
 from tenderleaf.services import assign_fields
+from vendors.boundary import categories_normalised
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure, Vendor
 from vendors.plausibility import (
     DisclosureFacts,
@@ -58,10 +59,12 @@ DISCLOSURE_FIELDS = frozenset(
         "scope2_location_tco2e",
         "scope2_market_tco2e",
         "scope3_upstream_tco2e",
+        "scope3_upstream_categories",
         "revenue",
         "revenue_currency",
         "allocated_to_us_tco2e",
         "allocation_method",
+        "allocation_boundary",
         "allocation_uncertainty_pct",
         "verification",
         "verification_standard",
@@ -308,6 +311,13 @@ def disclosure_save_draft(
         name: (value.strip().upper() if name == "revenue_currency" and value else value)
         for name, value in fields.items()
     }
+    if "scope3_upstream_categories" in fields:
+        # Stored sorted and without repeats, whatever order the form, API or file gave.
+        fields["scope3_upstream_categories"] = categories_normalised(
+            fields["scope3_upstream_categories"]
+        )
+    if fields.get("allocation_boundary", "") is None:
+        fields["allocation_boundary"] = ""
     changed = assign_fields(disclosure, DISCLOSURE_FIELDS, fields)
     _validate(disclosure, submitting=False)
     if not creating and not changed:
@@ -415,10 +425,12 @@ def disclosure_facts(
         scope2_location_tco2e=_decimal(disclosure.scope2_location_tco2e),
         scope2_market_tco2e=_decimal(disclosure.scope2_market_tco2e),
         scope3_upstream_tco2e=_decimal(disclosure.scope3_upstream_tco2e),
+        scope3_upstream_categories=_categories(disclosure.scope3_upstream_categories),
         revenue=_decimal(disclosure.revenue),
         revenue_currency=currency,
         allocated_to_us_tco2e=_decimal(disclosure.allocated_to_us_tco2e),
         allocation_method=disclosure.allocation_method,
+        allocation_boundary=disclosure.allocation_boundary or "",
         allocation_uncertainty_pct=_decimal(disclosure.allocation_uncertainty_pct),
         ask_scope2_location=bool(request and request.ask_scope2_location),
         ask_scope2_market=bool(request and request.ask_scope2_market),
@@ -428,6 +440,11 @@ def disclosure_facts(
         fx_units_per_usd=fx,
         previous=previous,
     )
+
+
+def _categories(value) -> tuple:
+    # Not a list at all is the model validator's error to report; the rules see no categories.
+    return tuple(value) if isinstance(value, list | tuple) else ()
 
 
 def _decimal(value) -> Decimal | None:

@@ -81,6 +81,7 @@ def test_valid_rows_become_drafts_with_history_and_one_audit_event(bulk, member,
                 revenue_currency="eur",
                 allocation_method="Economic (share of revenue)",
                 allocated_to_us_tco2e="12.5",
+                allocation_boundary="Scope 1 and 2 only",
                 allocation_uncertainty_pct="10",
             ),
         ]
@@ -91,6 +92,7 @@ def test_valid_rows_become_drafts_with_history_and_one_audit_event(bulk, member,
     stored = EmissionsDisclosure.objects.get(reporting_entity="Acme GmbH")
     assert stored.vendor == vendor_a and stored.status == EmissionsDisclosure.Status.DRAFT
     assert stored.revenue_currency == "EUR" and stored.allocation_method == "economic"
+    assert stored.allocation_boundary == "scope12"
     assert stored.scope1_tco2e == Decimal("1250.5") and stored.period_end == datetime.date(
         2025, 12, 31
     )

@@ -94,6 +94,41 @@ def test_a_plausible_disclosure_has_no_errors_warnings_or_notes():
         ({"revenue_currency": "EURO"}, "revenue_currency", "“EURO” is not an ISO 4217"),
         ({"revenue_currency": "eu1"}, "revenue_currency", "three capital letters"),
         ({"allocated_to_us_tco2e": D("12")}, "allocation_method", "economic or physical"),
+        # What the figures cover must be said, and only for figures that are given.
+        (
+            {"scope3_upstream_tco2e": D("15000"), "scope3_upstream_categories": (1, 9)},
+            "scope3_upstream_categories",
+            "9 is not an upstream Scope 3 category",
+        ),
+        (
+            {"scope3_upstream_categories": (1, 2)},
+            "scope3_upstream_categories",
+            "You gave upstream Scope 3 categories (1 and 2) but no upstream Scope 3 figure",
+        ),
+        (
+            {"scope3_upstream_tco2e": D("15000")},
+            "scope3_upstream_categories",
+            "Say which upstream Scope 3 categories your 15,000 tCO2e include",
+        ),
+        (
+            {"allocated_to_us_tco2e": D("12"), "allocation_method": "economic"},
+            "allocation_boundary",
+            "Say what the emissions allocated to us cover",
+        ),
+        (
+            {"allocation_boundary": "scope12"},
+            "allocation_boundary",
+            "(“Scope 1 and 2 only”) needs the emissions allocated to us",
+        ),
+        (
+            {
+                "allocated_to_us_tco2e": D("12"),
+                "allocation_method": "economic",
+                "allocation_boundary": "scope3",
+            },
+            "allocation_boundary",
+            "“scope3” is not an allocation boundary",
+        ),
     ],
 )
 def test_impossible_or_missing_values_are_errors_naming_the_field(changes, field, text):
@@ -110,7 +145,19 @@ def test_impossible_or_missing_values_are_errors_naming_the_field(changes, field
     [
         {"allocation_uncertainty_pct": D("0")},
         {"allocation_uncertainty_pct": D("100")},
-        {"allocated_to_us_tco2e": D("12"), "allocation_method": "physical"},
+        {
+            "allocated_to_us_tco2e": D("12"),
+            "allocation_method": "physical",
+            "allocation_boundary": "scope12",
+        },
+        {
+            "allocated_to_us_tco2e": D("12"),
+            "allocation_method": "economic",
+            "allocation_boundary": "cradle_to_gate",
+        },
+        # One category is enough to say what an upstream figure is; cradle-to-gate is the
+        # engine's question, not an error.
+        {"scope3_upstream_tco2e": D("15000"), "scope3_upstream_categories": (1,)},
         # Without a request asking for both, market-based alone is fine.
         {"scope2_location_tco2e": None, "ask_scope2_location": False},
         {"scope1_tco2e": D("0")},

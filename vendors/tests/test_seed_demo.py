@@ -145,6 +145,23 @@ def test_requests_in_every_state_and_disclosures_with_history(seeded):
     )
 
 
+def test_disclosures_say_what_they_cover(seeded):
+    disclosures = list(EmissionsDisclosure.objects.all())
+
+    for disclosure in disclosures:
+        has_upstream = disclosure.scope3_upstream_tco2e is not None
+        assert bool(disclosure.scope3_upstream_categories) == has_upstream, disclosure
+        has_allocation = disclosure.allocated_to_us_tco2e is not None
+        assert bool(disclosure.allocation_boundary) == has_allocation, disclosure
+    # The hybrid method gets one cradle-to-gate supplier, and Scope 1+2-only ones to refuse.
+    assert any(d.status == "accepted" and d.upstream_complete for d in disclosures)
+    assert any(
+        d.status == "accepted" and d.boundary_label == "Scope 1 and 2 only" for d in disclosures
+    )
+    assert any(d.scope3_upstream_tco2e is not None and not d.upstream_complete for d in disclosures)
+    assert {d.allocation_boundary for d in disclosures} >= {"scope12", "cradle_to_gate"}
+
+
 def test_certificates_have_pdf_evidence_and_some_are_verified(seeded):
     from assurance.services import evidence_file_verify
 

@@ -35,9 +35,7 @@ def load_run(run_id: int) -> ScopeContent:
     groups = inventory_run_group_totals(
         run=run, fields=("vendor_id", "category"), extra=("vendor__name",)
     )
-    groups.sort(
-        key=lambda g: (g.first["vendor__name"] or "", str(g.key[0] or ""), g.key[1])
-    )
+    groups.sort(key=lambda g: (g.first["vendor__name"] or "", str(g.key[0] or ""), g.key[1]))
     rows = []
     by_vendor: dict[str, Decimal] = {}
     for g in groups:

@@ -25,6 +25,7 @@ def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
     """
     from assurance.models import AuditEvent
     from contracts.models import Iso14001Audit
+    from vendors.boundary import CRADLE_TO_GATE_TEXT
     from vendors.models import Certification, EmissionsDisclosure, ProductFootprint, Vendor
 
     start = dt.date(year, 1, 1)
@@ -77,6 +78,11 @@ def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
     figures = [
         ("Disclosures in the period", str(len(disclosures))),
         ("Accepted disclosures", str(len(accepted))),
+        (
+            "Accepted disclosures with cradle-to-gate upstream Scope 3 (categories "
+            f"{CRADLE_TO_GATE_TEXT})",
+            str(sum(1 for d in accepted if d.upstream_complete)),
+        ),
         (
             "Scope 1 + 2 (market-based), accepted, tCO2e",
             display(

@@ -420,6 +420,11 @@ class DisclosureScenario:
     scope2_location_tco2e: str = "0"
     scope2_market_tco2e: str = "0"
     revenue_musd: str = "0"
+    # What the figures cover (vendors/boundary.py): no upstream figure means Scope 1 and 2 only.
+    scope3_upstream_tco2e: str = ""
+    scope3_upstream_categories: tuple[int, ...] = ()
+    allocated_to_us_tco2e: str = ""
+    allocation_boundary: str = ""
 
 
 DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
@@ -444,6 +449,12 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
         "5120.000",
         "2380.000",
         "62",
+        # Cradle-to-gate: upstream categories 1-4 (and business travel), and an allocation to
+        # us on the same boundary.
+        scope3_upstream_tco2e="38400.000",
+        scope3_upstream_categories=(1, 2, 3, 4, 6),
+        allocated_to_us_tco2e="286.000",
+        allocation_boundary="cradle_to_gate",
     ),
     # This year's request, answered with a draft so far.
     DisclosureScenario(
@@ -455,8 +466,11 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
         "4980.000",
         "2100.000",
         "65",
+        scope3_upstream_tco2e="36900.000",
+        scope3_upstream_categories=(1, 2, 3, 4),
     ),
-    # Rejected: the vendor (a contributor) sees the comment and can revise.
+    # Rejected: the vendor (a contributor) sees the comment and can revise. Its upstream Scope 3
+    # leaves out categories 2 to 4, so it is not cradle-to-gate.
     DisclosureScenario(
         "Kestrel Compute Systems",
         1,
@@ -466,8 +480,10 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
         "3900.000",
         "3650.000",
         "210",
+        scope3_upstream_tco2e="5200.000",
+        scope3_upstream_categories=(1, 6, 7),
     ),
-    # Submitted, waiting for the officer's review.
+    # Submitted, waiting for the officer's review: Scope 1 and 2 only, allocated to us.
     DisclosureScenario(
         "Alder Server Works",
         1,
@@ -477,8 +493,10 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
         "1720.000",
         "380.000",
         "48",
+        allocated_to_us_tco2e="54.000",
+        allocation_boundary="scope12",
     ),
-    # Accepted at the first attempt.
+    # Accepted at the first attempt: Scope 1 and 2 only.
     DisclosureScenario(
         "Cirrus Harbor Cloud",
         2,
@@ -499,6 +517,7 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
 
 
 def _disclosure_values(scenario: DisclosureScenario, year: int) -> dict:
+    allocated = scenario.allocated_to_us_tco2e
     return {
         "reporting_entity": scenario.vendor,
         "period_start": datetime.date(year, 1, 1),
@@ -506,8 +525,16 @@ def _disclosure_values(scenario: DisclosureScenario, year: int) -> dict:
         "scope1_tco2e": Decimal(scenario.scope1_tco2e),
         "scope2_location_tco2e": Decimal(scenario.scope2_location_tco2e),
         "scope2_market_tco2e": Decimal(scenario.scope2_market_tco2e),
+        "scope3_upstream_tco2e": (
+            Decimal(scenario.scope3_upstream_tco2e) if scenario.scope3_upstream_tco2e else None
+        ),
+        "scope3_upstream_categories": list(scenario.scope3_upstream_categories),
         "revenue": Decimal(scenario.revenue_musd) * 1_000_000,
         "revenue_currency": "USD",
+        "allocated_to_us_tco2e": Decimal(allocated) if allocated else None,
+        "allocation_boundary": scenario.allocation_boundary,
+        "allocation_method": EmissionsDisclosure.AllocationMethod.ECONOMIC if allocated else "",
+        "allocation_uncertainty_pct": Decimal("20") if allocated else None,
         "verification": EmissionsDisclosure.Verification.LIMITED,
         "verification_standard": EmissionsDisclosure.Standard.ISO_14064_3,
         "verifier": "Demo Verification Services",

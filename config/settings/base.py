@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reminders",
     "reconciliation",
     "operations",
+    "tenderleaf",
 ]
 
 MIDDLEWARE = [

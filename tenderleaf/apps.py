@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TenderleafConfig(AppConfig):
+    """The top floor: pages and builders that compose every app (docs/architecture.md)."""
+
+    name = "tenderleaf"
+    verbose_name = "Tenderleaf"

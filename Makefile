@@ -85,8 +85,8 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat -l info -S django_celery_beat.schedulers:DatabaseScheduler
 
-# The web server runs in the foreground; worker and beat run beside it. Ctrl-C (or the web server
-# exiting) stops all three: the trap terminates the background jobs and waits for them.
+# serve_demo runs the web server, a worker and beat, each in its own process group; Ctrl-C or
+# SIGTERM stops all three within 10 seconds (tenderleaf/management/commands/serve_demo.py).
 # Links in emails and printed logins point at the demo server unless SITE_URL says otherwise.
 demo: export SITE_URL := $(or $(SITE_URL),$(DEMO_URL))
 demo: migrate
@@ -95,19 +95,7 @@ demo: migrate
 	$(MANAGE) collectstatic --noinput --no-post-process --verbosity 0
 	$(MANAGE) seed_demo $(if $(DEMO_PASSWORD),--password '$(DEMO_PASSWORD)') | tee "$(VAR_DIR)/demo-logins.txt"
 	@export DEBUG="$${DEBUG:-1}"; \
-	trap 'trap - EXIT INT TERM; kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
-	$(BIN)/celery -A config worker -l info --concurrency 2 --without-gossip --without-mingle & \
-	$(BIN)/celery -A config beat -l info -S django_celery_beat.schedulers:DatabaseScheduler & \
-	( for _ in $$(seq 180); do \
-	    $(BIN)/python -c 'import sys, urllib.request as r; r.urlopen(sys.argv[1], timeout=2)' \
-	      "$(DEMO_URL)/healthz" 2>/dev/null && break; sleep 1; done; \
-	  echo; echo "==> Tenderleaf is running. Ctrl-C stops the web server, worker and beat."; \
-	  echo "    staff (admin):  $(DEMO_URL)/admin/"; \
-	  echo "    vendor portal:  $(DEMO_URL)/portal/"; \
-	  echo "    API docs:       $(DEMO_URL)/api/docs/"; \
-	  echo "    health:         $(DEMO_URL)/healthz"; \
-	  cat "$(VAR_DIR)/demo-logins.txt"; echo ) & \
-	$(BIN)/gunicorn config.wsgi --bind $(DEMO_HOST):$(DEMO_PORT) --workers 2 --access-logfile -
+	exec $(MANAGE) serve_demo --host $(DEMO_HOST) --port $(DEMO_PORT) --logins "$(VAR_DIR)/demo-logins.txt"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache build *.egg-info

@@ -152,6 +152,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/lockout.html"
+# No start-up banner on every command; lock-outs and failures still reach the security log.
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "German"), ("fr", "French")]
@@ -398,6 +400,8 @@ LOGGING = {
     },
     "loggers": {
         "tenderleaf.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+        # Library chatter stays out of command output; their warnings and errors still show.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -148,7 +148,12 @@ def test_a_restatement_is_one_object_not_a_page(auditor, world):
         "/api/v1/inventory-runs/{id}/restatement/",
         path_parameters={"id": run.pk},
     )
-    assert response.json() == {"run": run.pk, "previous_run": None, "rows": []}
+    assert response.json() == {
+        "run": run.pk,
+        "previous_run": None,
+        "rows": [],
+        "method_changes": [],
+    }
 
 
 def test_a_restatement_against_an_unknown_run_is_a_documented_400(auditor, world):

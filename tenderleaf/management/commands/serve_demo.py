@@ -17,6 +17,7 @@ of the three exits on its own, the others are stopped the same way and the comma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,10 +42,8 @@ def _alive(group: int) -> bool:
 
 
 def _signal(group: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class Command(BaseCommand):
@@ -119,7 +118,7 @@ class Command(BaseCommand):
             for name, command in commands.items():
                 # A group of its own: the terminal's Ctrl-C reaches only this command, which
                 # then stops each group in order (see the module docstring).
-                processes[name] = subprocess.Popen(command, start_new_session=True)
+                processes[name] = subprocess.Popen(command, start_new_session=True)  # noqa: S603
                 self.stdout.write(f"started {name} (pid {processes[name].pid})")
             self.stdout.flush()
             self._announce(url, options["logins"], processes)

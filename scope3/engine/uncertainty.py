@@ -283,9 +283,13 @@ def method_label(method: str, *, seed: int | None = None, draws: int | None = No
     if method == MONTECARLO:
         return (
             f"Monte Carlo, one draw per shared source ({draws or DEFAULT_MONTECARLO_DRAWS:,} "
-            f"draws, seed {seed if seed is not None else DEFAULT_MONTECARLO_SEED}), 95 % interval"
+            f"draws, seed {seed if seed is not None else DEFAULT_MONTECARLO_SEED}), lognormal "
+            "lines, 95 % interval"
         )
-    return "linear within a shared source, quadrature across sources, 95 % interval"
+    return (
+        "lognormal lines, linear within a shared source, quadrature across sources, "
+        "95 % interval"
+    )
 
 
 def total_from_sums(

@@ -13,10 +13,24 @@ the source table label, the source primary key, ``row_digest = sha256(canonical 
     h_n = sha256(h_{n-1} || row_digest)      (hex strings concatenated; h_0 = 64 zeros)
 
 The *canonical row* is the UTF-8 JSON of ``{"source": "<app_label.Model>", "fields": {...}}``
-with sorted keys and no whitespace, where ``fields`` holds every concrete field of the row by its
-attribute name (foreign keys as ids), excluding nothing: Decimals as strings, datetimes as ISO
-8601 in UTC, dates and times in ISO 8601, UUIDs as strings. Naming the source table in the
-digest means a row cannot be passed off as a row of another table.
+with sorted keys and no whitespace, where ``fields`` holds, by attribute name (foreign keys as
+ids), every field of the *schema* of the table in force at the link (below): Decimals as strings,
+datetimes as ISO 8601 in UTC, dates and times in ISO 8601, UUIDs as strings. Naming the source
+table in the digest means a row cannot be passed off as a row of another table.
+
+*Schemas.* A table's columns change between releases, and a row linked before a column was added
+must still hash as it did. :class:`~assurance.models.ChainSchema` records, per source table, the
+sorted attribute names its rows are hashed with from link ``from_seq`` on; the schema of link
+``n`` is the one with the latest ``from_seq <= n`` for its table. The extender compares each
+table's concrete fields with its latest schema before it links rows of it and, when they differ
+(or none is recorded), records a new schema starting at the first link it appends for that table,
+in the same transaction; so the schema always equals every concrete field of the table at the
+time of linking, excluding nothing. Migration ``0008`` recorded the schemas of the links made
+before schemas existed (``from_seq`` 0). Consequences: a column added later is not covered for
+rows linked before it (they did not have it); a dropped or renamed column that an older schema
+names fails verification, naming the column, because those rows can no longer be re-hashed.
+Schemas need no protection of their own: hashing a row with other fields than it was linked with
+changes its digest, so an altered schema is reported like an altered row.
 
 *One writer, no forks.* :func:`audit_chain_extend` is the only code that appends, and it does so
 inside a transaction holding an exclusive lock: ``pg_advisory_xact_lock`` on PostgreSQL; on
@@ -34,7 +48,8 @@ verification reports such rows as unlinked.
 
 *Verification* (:func:`audit_chain_verify`) streams the links in ``seq`` order with
 ``iterator(chunk_size=...)``, fetches the source rows of each chunk with one query per table,
-recomputes each row digest and each chain hash, and stops at the first link that does not
+recomputes each row digest (with the schema in force at the link; the schemas, a few rows,
+are loaded once) and each chain hash, and stops at the first link that does not
 match, naming its table, primary key and ``seq``: a changed row, a deleted row, a missing or
 altered link. Memory is bounded by the chunk size, so a million-row trail verifies in constant
 memory. Every generated bundle also records the head it printed on its cover (``chain_seq``,
@@ -50,6 +65,7 @@ import decimal
 import hashlib
 import json
 import uuid
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,6 +138,39 @@ def _attnames(model) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
+def _latest_schemas(labels) -> dict[str, list[str]]:
+    """The fields of the latest recorded schema of each source in ``labels``."""
+    from assurance.models import ChainSchema
+
+    rows = ChainSchema.objects.filter(source__in=labels).order_by("source", "from_seq")
+    return dict(rows.values_list("source", "fields"))
+
+
+class _Schemas:
+    """Every recorded schema, loaded once, and the one in force at a given link."""
+
+    def __init__(self):
+        from assurance.models import ChainSchema
+
+        self._starts: dict[str, list[int]] = defaultdict(list)
+        self._fields: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        rows = ChainSchema.objects.order_by("source", "from_seq")
+        for source, fields, from_seq in rows.values_list("source", "fields", "from_seq"):
+            self._starts[source].append(from_seq)
+            self._fields[source].append(tuple(fields))
+
+    def at(self, source: str, seq: int) -> tuple[str, ...] | None:
+        """The fields link ``seq`` of ``source`` was hashed with; None: no schema recorded."""
+        index = bisect_right(self._starts.get(source, ()), seq) - 1
+        return self._fields[source][index] if index >= 0 else None
+
+
+def _dropped(missing: list[str]) -> str:
+    if len(missing) == 1:
+        return f"column {missing[0]} was dropped after the row was linked"
+    return f"columns {', '.join(missing)} were dropped after the row was linked"
+
+
 def _time_of(model) -> str | None:
     names = {f.name for f in model._meta.concrete_fields}
     for name in ("history_date", "occurred_at"):
@@ -155,12 +204,15 @@ def audit_chain_extend(*, batch_size: int = 2000) -> int:
     """Link every history record and audit event not linked yet; return how many were linked.
 
     Each batch is one transaction under the chain lock, so a crash leaves a valid, shorter chain
-    and the next run continues from it.
+    and the next run continues from it. Before a table's rows are linked, its current fields are
+    compared with its latest recorded schema; when they differ, a new schema starting at the
+    table's first link of the batch is recorded in the same transaction (module docstring).
     """
-    from assurance.models import ChainLink
+    from assurance.models import ChainLink, ChainSchema
 
     linked = 0
     sources = chained_models()
+    current = {m._meta.label: sorted(_attnames(m)) for m in sources}
     _epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     while True:
         with transaction.atomic():
@@ -185,11 +237,13 @@ def audit_chain_extend(*, batch_size: int = 2000) -> int:
             candidates.sort(key=lambda c: c[:3])
             batch = candidates[:batch_size]
             links = []
+            first_seq: dict[str, int] = {}
             previous, seq = head.chain_hash, head.seq
             for _when, label, pk, row in batch:
                 digest = row_digest(label, row)
                 previous = link_hash(previous, digest)
                 seq += 1
+                first_seq.setdefault(label, seq)
                 links.append(
                     ChainLink(
                         seq=seq,
@@ -199,6 +253,12 @@ def audit_chain_extend(*, batch_size: int = 2000) -> int:
                         chain_hash=previous,
                     )
                 )
+            recorded = _latest_schemas(list(first_seq))
+            ChainSchema.objects.bulk_create(
+                ChainSchema(source=label, fields=current[label], from_seq=start)
+                for label, start in first_seq.items()
+                if recorded.get(label) != current[label]
+            )
             ChainLink.objects.bulk_create(links)
             linked += len(links)
         if len(candidates) <= batch_size:
@@ -239,10 +299,15 @@ class ChainVerification:
 def audit_chain_verify(
     *, chunk_size: int = 1000, progress: Callable[[int], None] | None = None
 ) -> ChainVerification:
-    """Re-verify the chain from its first link; stop at the first link that does not match."""
+    """Re-verify the chain from its first link; stop at the first link that does not match.
+
+    Each row is hashed with the fields of its table's schema in force at the link, or with all
+    its current fields when its table has no schema recorded (module docstring).
+    """
     from assurance.models import ChainLink, EvidenceBundle
 
     models_by_label = {m._meta.label: m for m in chained_models()}
+    schemas = _Schemas()
     anchors = dict(
         EvidenceBundle.objects.filter(chain_seq__isnull=False, chain_seq__gt=0).values_list(
             "chain_seq", "chain_head"
@@ -257,14 +322,14 @@ def audit_chain_verify(
     for link in links.iterator(chunk_size=chunk_size):
         chunk.append(link)
         if len(chunk) >= chunk_size:
-            failure = _verify_chunk(chunk, models_by_label, anchors, state)
+            failure = _verify_chunk(chunk, models_by_label, schemas, anchors, state)
             chunk = []
             if progress is not None:
                 progress(state["checked"])
             if failure:
                 break
     if failure is None and chunk:
-        failure = _verify_chunk(chunk, models_by_label, anchors, state)
+        failure = _verify_chunk(chunk, models_by_label, schemas, anchors, state)
     head = ChainHead(state["expected_seq"] - 1, state["previous"])
     if failure is None:
         missing = [seq for seq in anchors if seq > head.seq]
@@ -283,7 +348,7 @@ def audit_chain_verify(
     )
 
 
-def _verify_chunk(chunk, models_by_label, anchors, state) -> ChainBreak | None:
+def _verify_chunk(chunk, models_by_label, schemas, anchors, state) -> ChainBreak | None:
     wanted: dict[str, list[int]] = defaultdict(list)
     for _seq, source, source_pk, _digest, _hash in chunk:
         wanted[source].append(source_pk)
@@ -305,6 +370,12 @@ def _verify_chunk(chunk, models_by_label, anchors, state) -> ChainBreak | None:
         row = rows.get((source, source_pk))
         if row is None:
             return ChainBreak(seq, source, source_pk, "source row was deleted")
+        fields = schemas.at(source, seq)
+        if fields is not None:
+            missing = [name for name in fields if name not in row]
+            if missing:
+                return ChainBreak(seq, source, source_pk, _dropped(missing))
+            row = {name: row[name] for name in fields}
         if row_digest(source, row) != digest:
             return ChainBreak(seq, source, source_pk, "source row was changed after it was linked")
         expected_hash = link_hash(state["previous"], digest)

@@ -142,6 +142,33 @@ class ChainLink(models.Model):
         return f"#{self.seq} {self.source}:{self.source_pk} {self.chain_hash[:12]}"
 
 
+class ChainSchema(models.Model):
+    """The fields a source table's rows are hashed with, from link ``from_seq`` on.
+
+    A migration that adds a column to a history table must not change the digest of rows linked
+    before it, so each link's row is hashed with the fields of the schema in force at its ``seq``
+    (the latest ``from_seq <= seq`` of its source). Recorded by
+    :func:`assurance.chain.audit_chain_extend` when a source's fields differ from its latest
+    schema, and by migration ``0008`` for the links made before schemas were recorded.
+    """
+
+    source = models.CharField(max_length=100, help_text="app_label.ModelName of the source rows.")
+    fields = models.JSONField(help_text="Sorted attribute names of the hashed fields.")
+    from_seq = models.BigIntegerField(
+        help_text="The first link hashed with these fields (0: every link before the next schema)."
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "from_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "from_seq"], name="chainschema_source_seq"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} from #{self.from_seq}: {len(self.fields)} fields"
+
+
 class EvidenceBundle(models.Model):
     """A generated evidence bundle: a PDF, a ZIP (PDF, attached files, manifest.json) and the
     manifest, stored privately with their sha256 and sizes."""

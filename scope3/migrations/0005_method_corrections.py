@@ -6,6 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('assurance', '0008_chain_schema'),
         ('scope3', '0004_factordataset_relative_uncertainty'),
     ]
 

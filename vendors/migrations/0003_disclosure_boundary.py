@@ -7,6 +7,7 @@ import vendors.validators
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("assurance", "0008_chain_schema"),
         ("vendors", "0002_disclosures"),
     ]
 

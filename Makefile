@@ -22,7 +22,7 @@ DEMO_PASSWORD ?=
 DEMO_URL := http://$(DEMO_HOST):$(DEMO_PORT)
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint format migrate worker beat clean
+.PHONY: help install demo test lint format migrate worker beat clean screenshots
 
 help:
 	@echo "make demo     install, migrate, seed demo data, run web + Celery worker + beat on http://$(DEMO_HOST):$(DEMO_PORT)/"
@@ -32,6 +32,7 @@ help:
 	@echo "make migrate  apply database migrations"
 	@echo "make worker   run a Celery worker"
 	@echo "make beat     run Celery beat with the database scheduler"
+	@echo "make screenshots  walk docs/walkthrough.md in a browser over the demo data, saving its pictures"
 	@echo "make clean    remove .venv, var/ and caches"
 
 $(BIN)/python:
@@ -96,6 +97,10 @@ demo: migrate
 	$(MANAGE) seed_demo $(if $(DEMO_PASSWORD),--password '$(DEMO_PASSWORD)') | tee "$(VAR_DIR)/demo-logins.txt"
 	@export DEBUG="$${DEBUG:-1}"; \
 	exec $(MANAGE) serve_demo --host $(DEMO_HOST) --port $(DEMO_PORT) --logins "$(VAR_DIR)/demo-logins.txt"
+
+# The walkthrough's pictures come from a browser test over the demo data (needs Chromium).
+screenshots: install
+	TENDERLEAF_SCREENSHOTS=docs/walkthrough $(BIN)/pytest tests/browser/test_walkthrough.py -q -p no:randomly
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache build *.egg-info

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from assurance.models import AuditEvent, EvidenceFile
+from config.progress import Progress
 from vendors.tenancy import vendor_for_user
 
 
@@ -46,3 +47,24 @@ def _sealed_bid_evidence():
     return BidAnswer.objects.filter(
         evidence__isnull=False, bid__rfp__deadline__gt=timezone.now()
     ).values("evidence_id")
+
+
+def evidence_bundle_progress(bundle) -> Progress:
+    """How far a bundle's generation is: the percentage and step the task records."""
+    from assurance.models import EvidenceBundle
+
+    status = EvidenceBundle.Status
+    done = bundle.status in (status.DONE, status.FAILED)
+    failed = bundle.status == status.FAILED
+    return Progress(
+        status=bundle.status,
+        status_label=bundle.get_status_display(),
+        value=100 if bundle.status == status.DONE else bundle.progress,
+        total=100,
+        unit="%",
+        done=done,
+        failed=failed,
+        started_at=bundle.started_at,
+        finished_at=bundle.finished_at,
+        note=bundle.error[:200] if failed else bundle.progress_note,
+    )

@@ -6,6 +6,7 @@ app_name = "assurance"
 urlpatterns = [
     path("", views.assurance_index, name="index"),
     path("bundles/<int:pk>/", views.bundle_detail, name="bundle_detail"),
+    path("bundles/<int:pk>/progress/", views.bundle_progress, name="bundle_progress"),
     path(
         "bundles/<int:pk>/download/<str:kind>/",
         views.bundle_download,

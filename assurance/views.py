@@ -119,8 +119,40 @@ def bundle_detail(request, pk):
     bundle = get_object_or_404(
         EvidenceBundle.objects.select_related("vendor", "contract", "run", "requested_by"), pk=pk
     )
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from assurance.selectors import evidence_bundle_progress
+    from config.progress import progress_html
+
     working = bundle.status in {EvidenceBundle.Status.PENDING, EvidenceBundle.Status.RUNNING}
-    return render(request, "assurance/bundle_detail.html", {"bundle": bundle, "working": working})
+    progress = progress_html(
+        evidence_bundle_progress(bundle),
+        timezone.now(),
+        url=reverse("assurance:bundle_progress", args=[bundle.pk]),
+        label=f"Progress of evidence bundle {bundle.pk}",
+        reload_when_done=True,  # the downloads show once it is done
+    )
+    return render(
+        request,
+        "assurance/bundle_detail.html",
+        {"bundle": bundle, "working": working, "progress": progress},
+    )
+
+
+@require_safe
+@never_cache
+def bundle_progress(request, pk):
+    """The bundle's progress as JSON for static/js/progress.js (the detail page polls it);
+    404 for anyone who may not see bundles, as for a bundle that does not exist."""
+    from django.utils import timezone
+
+    from assurance.selectors import evidence_bundle_progress
+    from config.progress import progress_response
+
+    _require(request)
+    bundle = get_object_or_404(EvidenceBundle, pk=pk)
+    return progress_response(evidence_bundle_progress(bundle), timezone.now())
 
 
 @require_safe
@@ -171,4 +203,5 @@ def audit_trail(request):
 
 # Let the cross-app tenant isolation test know which model these routes serve.
 bundle_detail.tenant_model = EvidenceBundle
+bundle_progress.tenant_model = EvidenceBundle
 bundle_download.tenant_model = EvidenceBundle

@@ -8,6 +8,8 @@ and can still read the timeline.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -20,7 +22,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
-from contracts import selectors, services
+from config.timezones import user_timezone
+from contracts import selectors, services, timeline
 from contracts.charts import clause_chart_svg
 from contracts.models import (
     AuditFinding,
@@ -250,18 +253,7 @@ class ContractAdmin(TrackedHistoryAdmin):
         extra_context = extra_context or {}
         contract = self.get_object(request, unquote(object_id))
         if contract is not None:
-            extra_context["kpi_charts"] = [
-                {
-                    "clause": clause,
-                    "svg": clause_chart_svg(
-                        selectors.clause_chart_data(clause), chart_id=f"clause-{clause.pk}"
-                    ),
-                    "reports": [
-                        p.report for p in clause.periods.all() if getattr(p, "report", None)
-                    ],
-                }
-                for clause in selectors.contract_clauses(contract)
-            ]
+            extra_context["kpi_charts"] = _kpi_charts(contract)
             extra_context["can_renew"] = self.has_change_permission(
                 request, contract
             ) and contract.status in (Contract.Status.ACTIVE, Contract.Status.RENEWAL_DUE)
@@ -269,15 +261,32 @@ class ContractAdmin(TrackedHistoryAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def timeline_view(self, request, object_id):
+        """The contract's story: its KPI charts, then one line per business event by day, newest
+        first, in the reader's time zone; a GET form filters by kind (no script needed)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         contract = self._contract_or_404(request, object_id)
+        tz = user_timezone(request)
+        events = selectors.contract_timeline(contract, tz=tz)
+        form = TimelineFilterForm(request.GET or None)
+        kinds = set(form.cleaned_data["kind"]) if form.is_bound and form.is_valid() else set()
+        shown = [e for e in events if not kinds or e.kind in kinds]
+        counts = Counter(e.kind for e in events)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": contract,
             "title": f"Timeline of {contract.reference}",
-            "entries": selectors.contract_timeline(contract),
+            "kpi_charts": _kpi_charts(contract),
+            "kind_choices": [
+                (kind, label, counts.get(kind, 0), kind in kinds)
+                for kind, label in timeline.KINDS.items()
+            ],
+            "filtered": bool(kinds),
+            "days": timeline.days_group(shown, tz),
+            "event_count": len(events),
+            "shown_count": len(shown),
+            "user_tz": tz,
         }
         return TemplateResponse(request, "admin/contracts/contract/timeline.html", context)
 
@@ -336,6 +345,30 @@ class ContractAdmin(TrackedHistoryAdmin):
         return TemplateResponse(
             request, "admin/contracts/contract/renew.html", context, status=status
         )
+
+
+def _kpi_charts(contract: Contract) -> list[dict]:
+    """Each clause of the contract with its SVG chart (trajectory and accepted values) and its
+    reports; two queries whatever the number of clauses and periods."""
+    return [
+        {
+            "clause": clause,
+            "svg": clause_chart_svg(
+                selectors.clause_chart_data(clause), chart_id=f"clause-{clause.pk}"
+            ),
+            "reports": [p.report for p in clause.periods.all() if getattr(p, "report", None)],
+        }
+        for clause in selectors.contract_clauses(contract)
+    ]
+
+
+class TimelineFilterForm(forms.Form):
+    kind = forms.MultipleChoiceField(
+        label="Show",
+        choices=list(timeline.KINDS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class WaiverForm(forms.Form):

@@ -1,5 +1,6 @@
 """Demo contracts for ``seed_demo``: KPI clauses on track, off track and in breach, an ISO 14001
-audit whose open major nonconformity blocks a renewal, and a renewal under a waiver.
+audit whose open major nonconformity blocks a renewal, a renewal under a waiver, and a cloud
+contract of 2023-2024 that an audit let through the renewal gate into a second term.
 
 Idempotent: every contract is looked up by its reference and built only once, so a second run
 writes nothing. Dates are relative to today, so the demo always has ended periods, a period due,
@@ -112,6 +113,9 @@ def seed_contracts(*, actor, today: datetime.date | None = None) -> list[Contrac
         nordlys = vendors.get("Nordlys Cloud")
         if nordlys is not None:
             created.append(_nordlys(actor, officer, nordlys, today))
+        cirrus = vendors.get("Cirrus Harbor Cloud")
+        if cirrus is not None:
+            created.append(_cirrus(actor, officer, cirrus, today))
     return created
 
 
@@ -284,4 +288,61 @@ def _nordlys(actor, officer, vendor, today):
             ),
             on=today,
         )
+    return contract
+
+
+def _cirrus(actor, officer, vendor, today):
+    """Cloud capacity for 2023-2024 with a yearly PUE clause. A certificate-verification audit in
+    October 2024 lets the gate pass on 20 November 2024 (the vendor's certificate was not issued
+    yet); the successor runs 2025-2026, its clause carried over, activated and reported. Dates are
+    fixed: the years of the demo's spend ledger (docs/samples/README.md)."""
+    renewed_on = datetime.date(2024, 11, 20)
+    contract, new = _contract(
+        actor,
+        vendor,
+        "DEMO-CHC-CLOUD-01",
+        title="Reserved GPU cloud capacity, EU regions",
+        start_date=datetime.date(2023, 1, 1),
+        end_date=datetime.date(2024, 12, 31),
+        value=Decimal("4800000.00"),
+        currency="USD",
+        owner=officer,
+        status="active",
+    )
+    clause = _clause(
+        actor,
+        contract,
+        "pue-hosting-facility",
+        baseline_value=Decimal("1.32"),
+        baseline_year=2022,
+        target_value=Decimal("1.18"),
+        target_year=2026,
+    )
+    if not new or today <= renewed_on:
+        return contract
+    reporter = _member(vendor) or actor
+    _report_periods(clause, reporter=reporter, reviewer=officer, verdicts=[], today=today)
+    services.iso14001_audit_create(
+        actor=actor,
+        vendor=vendor,
+        contract=contract,
+        audit_type="certificate_verification",
+        audit_date=datetime.date(2024, 10, 8),
+        auditor="M. Okonkwo, Example Assurance GmbH",
+        scope="EMS of the EU data centre operations (certificate transfer in progress)",
+        sites="Stockholm\nFrankfurt",
+        result="conforming",
+        reason="seed_demo",
+    )
+    _decision, successor = services.contract_renew(actor=officer, contract=contract, on=renewed_on)
+    if successor is None:
+        return contract
+    services.contract_status_change(
+        actor=officer, contract=successor, status="active", reason="seed_demo"
+    )
+    for carried in successor.clauses.filter(status=KpiClause.Status.PROPOSED):
+        services.kpi_clause_update(
+            actor=officer, clause=carried, status=KpiClause.Status.ACTIVE, reason="seed_demo"
+        )
+        _report_periods(carried, reporter=reporter, reviewer=officer, verdicts=[OFF], today=today)
     return contract

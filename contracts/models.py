@@ -99,6 +99,8 @@ class KpiClauseTemplate(models.Model):
 
     class Meta:
         ordering = ["metric"]
+        verbose_name = "KPI clause template"
+        verbose_name_plural = "KPI clause templates"
 
     def __str__(self):
         return f"{self.metric} ({self.unit})"
@@ -134,6 +136,8 @@ class KpiClause(models.Model):
 
     class Meta:
         ordering = ["contract", "metric"]
+        verbose_name = "KPI clause"
+        verbose_name_plural = "KPI clauses"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(target_year__gt=models.F("baseline_year")),
@@ -158,6 +162,8 @@ class KpiReportingPeriod(models.Model):
 
     class Meta:
         ordering = ["clause", "period_start"]
+        verbose_name = "KPI reporting period"
+        verbose_name_plural = "KPI reporting periods"
         constraints = [
             models.UniqueConstraint(
                 fields=["clause", "period_start"], name="kpiperiod_unique_start_per_clause"
@@ -200,6 +206,8 @@ class KpiReport(models.Model):
 
     class Meta:
         ordering = ["clause", "period__period_start"]
+        verbose_name = "KPI report"
+        verbose_name_plural = "KPI reports"
 
     def __str__(self):
         return f"{self.clause.metric}: {self.value} {self.clause.unit} ({self.status})"

@@ -20,6 +20,7 @@ from django.views.generic.detail import SingleObjectMixin
 from contracts import selectors, services
 from contracts.charts import clause_chart_svg
 from contracts.models import Contract, KpiClause, KpiReport, KpiReportingPeriod
+from tenderleaf import numbers
 from vendors.portal.base import VendorPortalMixin
 
 
@@ -94,10 +95,11 @@ class KpiReportForm(forms.Form):
     def __init__(self, *args, clause: KpiClause, has_evidence: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["value"].label = f"Value ({clause.unit})"
+        baseline = numbers.quantity(clause.baseline_value, clause.unit)
+        target = numbers.quantity(clause.target_value, clause.unit)
         self.fields["value"].help_text = (
-            f"{clause.get_direction_display()}. Baseline {clause.baseline_value.normalize():f} "
-            f"{clause.unit} in {clause.baseline_year}, target {clause.target_value.normalize():f} "
-            f"{clause.unit} in {clause.target_year}."
+            f"{clause.get_direction_display()}. Baseline {baseline} in {clause.baseline_year}, "
+            f"target {target} in {clause.target_year}."
         )
         self.has_evidence = has_evidence
         if clause.evidence_required:

@@ -3,6 +3,7 @@ queries does not grow with the number of rows; and the vendor's open contract it
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,9 +12,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from assurance.models import AuditEvent
 from contracts import gate as gate_rules
+from contracts import timeline
 from contracts.models import (
     AuditFinding,
     Contract,
@@ -220,102 +223,635 @@ def clause_chart_data(clause: KpiClause, *, include_unaccepted: bool = False) ->
     return ClauseChart(clause.metric, clause.unit, clause.direction, trajectory, points)
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime.datetime
-    kind: str  # "history" or "event"
-    subject: str
-    action: str
-    actor: str
-    reason: str
-    details: str
+# --- the contract timeline ---------------------------------------------------------------------
+
+# A service saves its rows, then records its audit event in the same transaction: a history record
+# belongs to the first event on the same object recorded at or after it, within this time. A record
+# no event accounts for (a row saved outside a service) is a line of its own.
+_TIMELINE_ATTACH = datetime.timedelta(seconds=60)
+# Findings the same person records right after their audit (the admin saves an audit and its
+# findings in one request) are counted on the audit's line rather than given a line each.
+_TIMELINE_FOLD = datetime.timedelta(minutes=10)
+# Fields a line already says (who, when, which contract, clause or period) or bookkeeping.
+_TIMELINE_HIDDEN = {
+    "id",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "submitted_by",
+    "submitted_at",
+    "reviewed_by",
+    "reviewed_at",
+    "decided_by",
+    "decided_at",
+    "contract",
+    "clause",
+    "period",
+    "audit",
+}
+_TIMELINE_SOURCES = {
+    "contract": Contract,
+    "clause": KpiClause,
+    "report": KpiReport,
+    "audit": Iso14001Audit,
+    "finding": AuditFinding,
+    "decision": RenewalDecision,
+}
+# How a related row is named under "Changes" (users by their name, see _person).
+_TIMELINE_FK_LABELS = {
+    "vendors.vendor": "name",
+    "contracts.contract": "reference",
+    "contracts.kpiclausetemplate": "metric",
+    "procurement.rfp": "title",
+    "assurance.evidencefile": "original_name",
+}
+# Reasons the services give by default: the line says as much already.
+_TIMELINE_QUIET_REASONS = {
+    "KPI report submitted",
+    "KPI report accepted",
+    "KPI report rejected",
+    "KPI report off track",
+    "two consecutive periods off track",
+    "contract created",
+    "contract updated",
+    "KPI clause added",
+    "KPI clause updated",
+    "ISO 14001 audit recorded",
+    "ISO 14001 audit updated",
+    "audit finding recorded",
+    "audit finding updated",
+}
+_GATE_VERBS = {
+    AuditEvent.Verb.RENEWAL_GATE_PASSED,
+    AuditEvent.Verb.RENEWAL_REFUSED,
+    AuditEvent.Verb.WAIVED,
+}
 
 
-def contract_timeline(contract: Contract) -> list[TimelineEntry]:
-    """History records and audit events of the contract, its clauses, periods' reports, its
-    audits and findings and its renewal decisions, merged newest first.
+def _person(user) -> str:
+    if user is None:
+        return "Tenderleaf"
+    return user.get_full_name() or user.get_username()
 
-    One query per source table, whatever the number of rows.
-    """
-    clause_ids = list(contract.clauses.values_list("pk", flat=True))
-    report_ids = list(
-        KpiReport.objects.filter(clause_id__in=clause_ids).values_list("pk", flat=True)
-    )
-    audit_ids = list(contract.audits.values_list("pk", flat=True))
-    finding_ids = list(
-        AuditFinding.objects.filter(audit_id__in=audit_ids).values_list("pk", flat=True)
-    )
-    decision_ids = list(contract.renewal_decisions.values_list("pk", flat=True))
-    sources = [
-        (Contract, [contract.pk], "Contract"),
-        (KpiClause, clause_ids, "KPI clause"),
-        (KpiReport, report_ids, "KPI report"),
-        (Iso14001Audit, audit_ids, "ISO 14001 audit"),
-        (AuditFinding, finding_ids, "Audit finding"),
-        (RenewalDecision, decision_ids, "Renewal decision"),
-    ]
-    entries: list[TimelineEntry] = []
-    event_filter = Q()
-    history_labels = {"+": "created", "~": "changed", "-": "deleted"}
-    for model, ids, label in sources:
+
+def _timeline_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if f.name not in _TIMELINE_HIDDEN]
+
+
+def _timeline_value(f, value, names: dict, tz) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return timeline.NOT_SET
+    if f.is_relation:
+        return names.get((f.related_model._meta.label_lower, value), f"#{value}")
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return timeline.quantity(value)
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if f.name == "reasons" and isinstance(value, list):
+        return " ".join(
+            f"{capfirst(str(r.get('condition', '')))}: "
+            f"{'passed' if r.get('passed') else 'failed'}. {r.get('detail', '')}".strip()
+            for r in value
+            if isinstance(r, dict)
+        )
+    return str(value)
+
+
+def _timeline_changes(model, new, old, names: dict, tz) -> list[timeline.Change]:
+    """Fields that differ between two history records of one row (all set fields if ``old`` is
+    None: what a creation set), labelled and valued for a reader."""
+    if new.history_type == "-":
+        return []
+    changes = []
+    for f in _timeline_fields(model):
+        before = getattr(old, f.attname) if old is not None else None
+        after = getattr(new, f.attname)
+        if before == after or (old is None and after in (None, "", [], {})):
+            continue
+        changes.append(
+            timeline.Change(
+                label=capfirst(str(f.verbose_name)),
+                old=_timeline_value(f, before, names, tz),
+                new=_timeline_value(f, after, names, tz),
+            )
+        )
+    return changes
+
+
+def _timeline_names(records: dict) -> dict:
+    """Names of the rows the records point to, one query per related model."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    wanted: dict = {}
+    for (source, _pk), rows in records.items():
+        for f in _timeline_fields(_TIMELINE_SOURCES[source]):
+            if not f.is_relation:
+                continue
+            ids = wanted.setdefault(f.related_model, set())
+            ids.update(v for v in (getattr(r, f.attname) for r in rows) if v is not None)
+    names = {}
+    for model, ids in wanted.items():
+        label = model._meta.label_lower
         if not ids:
             continue
-        last = {}
-        records = model.history.filter(id__in=ids).select_related("history_user")
-        for record in records.order_by("history_date", "history_id"):
-            previous, last[record.id] = last.get(record.id), record
-            entries.append(
-                TimelineEntry(
-                    at=record.history_date,
-                    kind="history",
-                    subject=f"{label} {record}",
-                    action=history_labels.get(record.history_type, record.history_type),
-                    actor=str(record.history_user or "—"),
-                    reason=record.history_change_reason or "",
-                    details=_history_diff(record, previous),
+        if model is user_model:
+            found = {u.pk: _person(u) for u in user_model.objects.filter(pk__in=ids)}
+        elif label in _TIMELINE_FK_LABELS:
+            found = dict(
+                model._default_manager.filter(pk__in=ids).values_list(
+                    "pk", _TIMELINE_FK_LABELS[label]
                 )
             )
-        content_type = ContentType.objects.get_for_model(model)
-        event_filter |= Q(target_type=content_type, target_id__in=[str(i) for i in ids])
-    if event_filter:
-        for event in AuditEvent.objects.filter(event_filter).select_related("actor"):
-            entries.append(
-                TimelineEntry(
-                    at=event.occurred_at,
-                    kind="event",
-                    subject=event.target_repr,
-                    action=event.get_verb_display()
-                    if event.verb in AuditEvent.Verb.values
-                    else event.verb.replace("_", " "),
-                    actor=str(event.actor or "—"),
-                    reason=event.reason,
-                    details=_event_details(event.details),
+        else:
+            continue
+        names.update({(label, pk): str(name) for pk, name in found.items()})
+    return names
+
+
+@dataclass
+class _Happening:
+    """An audit event, or a history record no event accounts for, with what it changed."""
+
+    at: datetime.datetime
+    source: str
+    object_id: int
+    verb: str
+    actor: object
+    reason: str
+    details: dict
+    changes: list
+    state: object  # the object's history record as it stood after this happening
+    target_repr: str = ""
+
+
+def contract_timeline(contract: Contract, *, tz=None) -> list[timeline.TimelineEvent]:
+    """The business events of a contract, its KPI clauses and reports, its ISO 14001 audits and
+    findings and its renewal decisions, in words, oldest first (see :mod:`contracts.timeline`).
+
+    Each audit event becomes one line with the field changes of the history records its service
+    wrote; a gate decision and the renewal it allowed are one line, as are an accepted report and
+    its off-track notice. A fixed number of queries (one per history table, the events, the
+    periods, the renewals and the names of related rows), whatever the number of events.
+    """
+    tz = tz or timezone.get_current_timezone()
+    audit_ids = Iso14001Audit.objects.filter(contract=contract).values("id")
+    clause_ids = KpiClause.history.filter(contract_id=contract.pk).values("id")
+    querysets = {
+        "contract": Contract.history.filter(id=contract.pk),
+        "clause": KpiClause.history.filter(contract_id=contract.pk),
+        "report": KpiReport.history.filter(clause_id__in=clause_ids),
+        "audit": Iso14001Audit.history.filter(id__in=audit_ids),
+        "finding": AuditFinding.history.filter(audit_id__in=audit_ids),
+        "decision": RenewalDecision.history.filter(contract_id=contract.pk),
+    }
+    records: dict[tuple[str, int], list] = {}
+    for source, queryset in querysets.items():
+        for record in queryset.select_related("history_user").order_by(
+            "history_date", "history_id"
+        ):
+            records.setdefault((source, record.id), []).append(record)
+    names = _timeline_names(records)
+
+    content_types = ContentType.objects.get_for_models(*_TIMELINE_SOURCES.values())
+    source_of_type = {content_types[model].pk: s for s, model in _TIMELINE_SOURCES.items()}
+    event_filter = Q()
+    for source, model in _TIMELINE_SOURCES.items():
+        ids = [str(pk) for (s, pk) in records if s == source]
+        if ids:
+            event_filter |= Q(target_type=content_types[model], target_id__in=ids)
+    events = (
+        list(
+            AuditEvent.objects.filter(event_filter)
+            .select_related("actor")
+            .order_by("occurred_at", "id")
+        )
+        if event_filter
+        else []
+    )
+
+    # Pair each history record with the event its service recorded (see _TIMELINE_ATTACH).
+    events_of: dict[tuple[str, int], list] = {}
+    for event in events:
+        key = (source_of_type[event.target_type_id], int(event.target_id))
+        events_of.setdefault(key, []).append(event)
+    gate_of_decision = {
+        event.details.get("decision_id"): event
+        for event in events_of.get(("contract", contract.pk), [])
+        if event.verb in _GATE_VERBS
+    }
+    attached: dict[int, list[tuple[tuple[str, int], int]]] = {}
+    orphans: list[tuple[tuple[str, int], int]] = []
+    for key, rows in records.items():
+        if key[0] == "decision":
+            gate = gate_of_decision.get(key[1])
+            for index in range(len(rows)):
+                if gate is not None:
+                    attached.setdefault(gate.pk, []).append((key, index))
+                else:
+                    orphans.append((key, index))
+            continue
+        candidates, i = events_of.get(key, []), 0
+        for index, record in enumerate(rows):
+            while i < len(candidates) and candidates[i].occurred_at < record.history_date:
+                i += 1
+            if (
+                i < len(candidates)
+                and candidates[i].occurred_at - record.history_date <= _TIMELINE_ATTACH
+            ):
+                attached.setdefault(candidates[i].pk, []).append((key, index))
+            else:
+                orphans.append((key, index))
+
+    dates = {key: [r.history_date for r in rows] for key, rows in records.items()}
+
+    def state_at(key, at):
+        """The object's record as it stood at ``at`` (its first, if ``at`` is earlier)."""
+        rows = records.get(key)
+        if not rows:
+            return None
+        return rows[max(bisect.bisect_right(dates[key], at) - 1, 0)]
+
+    def changes_of(pairs) -> list[timeline.Change]:
+        changes, spans = [], {}
+        for key, index in pairs:
+            first, _last = spans.get(key, (index, index))
+            spans[key] = (min(first, index), max(_last, index))
+        for key, (first, last) in spans.items():
+            rows = records[key]
+            previous = rows[first - 1] if first > 0 else None
+            changes += _timeline_changes(_TIMELINE_SOURCES[key[0]], rows[last], previous, names, tz)
+        return changes
+
+    happenings = []
+    for event in events:
+        key = (source_of_type[event.target_type_id], int(event.target_id))
+        pairs = attached.get(event.pk, [])
+        own = [records[k][i] for k, i in pairs if k == key]
+        happenings.append(
+            _Happening(
+                at=event.occurred_at,
+                source=key[0],
+                object_id=key[1],
+                verb=event.verb,
+                actor=event.actor,
+                reason=event.reason,
+                details=event.details or {},
+                changes=changes_of(pairs),
+                state=own[-1] if own else state_at(key, event.occurred_at),
+                target_repr=event.target_repr,
+            )
+        )
+    history_verbs = {"+": "created", "~": "updated", "-": "deleted"}
+    for key, index in orphans:
+        record = records[key][index]
+        happenings.append(
+            _Happening(
+                at=record.history_date,
+                source=key[0],
+                object_id=key[1],
+                verb="history:" + history_verbs.get(record.history_type, "updated"),
+                actor=record.history_user,
+                reason=record.history_change_reason or "",
+                details={},
+                changes=changes_of([(key, index)]),
+                state=record,
+            )
+        )
+    happenings.sort(key=lambda h: h.at)
+
+    periods = {
+        p["pk"]: (p["period_start"], p["period_end"])
+        for p in KpiReportingPeriod.objects.filter(clause__contract=contract).values(
+            "pk", "period_start", "period_end"
+        )
+    }
+    successors = {
+        c["pk"]: c
+        for c in Contract.objects.filter(renewed_from=contract).values(
+            "pk", "reference", "start_date", "end_date"
+        )
+    }
+    builder = _TimelineBuilder(
+        contract=contract, names=names, periods=periods, successors=successors, state_at=state_at
+    )
+    for happening in happenings:
+        builder.add(happening)
+    for line in builder.lines:
+        line.text = timeline.sentence(line.text)
+    return builder.lines
+
+
+def _clause_facts(state) -> timeline.ClauseFacts:
+    from contracts.models import Frequency
+
+    return timeline.ClauseFacts(
+        metric=state.metric,
+        unit=state.unit,
+        direction=state.direction,
+        baseline_value=state.baseline_value,
+        baseline_year=state.baseline_year,
+        target_value=state.target_value,
+        target_year=state.target_year,
+        frequency=dict(Frequency.choices).get(state.frequency, state.frequency),
+    )
+
+
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value or ""))
+
+
+def _failed_details(details: dict) -> list[str]:
+    return [
+        str(r.get("detail", ""))
+        for r in details.get("reasons") or []
+        if isinstance(r, dict) and not r.get("passed")
+    ]
+
+
+class _TimelineBuilder:
+    """Turns happenings (oldest first) into lines, merging those that are one business event."""
+
+    def __init__(self, *, contract, names, periods, successors, state_at):
+        self.contract = contract
+        self.vendor = contract.vendor.name
+        self.names = names
+        self.periods = periods
+        self.successors = successors
+        self.state_at = state_at
+        self.lines: list[timeline.TimelineEvent] = []
+        self.renewals: dict = {}  # decision id -> (line, gate happening)
+        self.accepted: dict = {}  # (clause id, period end) -> line
+        self.audit_fold = None  # the audit line findings may still be counted on
+
+    def add(self, h: _Happening) -> None:
+        if h.state is None:  # an event on a row whose history is gone: say what the log says
+            verb = h.verb.replace("_", " ")
+            kind_text = ("changes", f"{_person(h.actor)}: {verb} {h.target_repr}".strip())
+        else:
+            kind_text = getattr(self, f"_{h.source}")(h)
+        if kind_text is None:
+            return  # merged into an earlier line
+        kind, text = kind_text
+        line = timeline.TimelineEvent(
+            at=h.at,
+            kind=kind,
+            text=text,
+            actor=_person(h.actor),
+            reason=self._reason(h.reason, text),
+            changes=list(h.changes),
+        )
+        self.lines.append(line)
+        if not (h.source == "audit" and h.verb in ("created", "history:created")):
+            self.audit_fold = None
+        else:
+            self.audit_fold = {"line": line, "happening": h, "severities": [], "at": h.at}
+        if h.source == "contract" and h.verb in _GATE_VERBS:
+            self.renewals[h.details.get("decision_id")] = (line, h)
+        if h.source == "report" and h.verb == AuditEvent.Verb.ACCEPTED:
+            self.accepted[(h.state.clause_id, str(h.details.get("period_end")))] = line
+
+    @staticmethod
+    def _reason(reason: str, text: str) -> str:
+        reason = (reason or "").strip()
+        if (
+            not reason
+            or reason in _TIMELINE_QUIET_REASONS
+            or reason in text
+            or reason.lower().startswith("renewal gate")
+            or (reason.startswith("status ") and " -> " in reason)
+        ):
+            return ""
+        return reason
+
+    def _period(self, state, details: dict):
+        if state.period_id in self.periods:
+            return self.periods[state.period_id]
+        try:
+            start = datetime.date.fromisoformat(details.get("period_start", ""))
+            end = datetime.date.fromisoformat(details.get("period_end", ""))
+        except (TypeError, ValueError):
+            return None
+        return start, end
+
+    def _clause_of(self, clause_id, at):
+        state = self.state_at(("clause", clause_id), at)
+        return _clause_facts(state) if state is not None else None
+
+    # --- one method per source: (kind, text), or None when merged into an earlier line -------
+
+    def _report(self, h: _Happening):
+        state, details, actor = h.state, h.details, _person(h.actor)
+        clause = self._clause_of(state.clause_id, h.at)
+        span = self._period(state, details)
+        if clause is None or span is None:
+            return "reports", f"{actor}: {h.verb.replace('_', ' ')} {h.target_repr}".strip()
+        start, end = span
+        value = details.get("value", state.value)
+        if h.verb == AuditEvent.Verb.SUBMITTED:
+            return "reports", timeline.report_submitted(
+                vendor=self.vendor,
+                clause=clause,
+                start=start,
+                end=end,
+                value=value,
+                corrected=bool(details.get("corrected")),
+            )
+        if h.verb == AuditEvent.Verb.ACCEPTED:
+            return "reviews", timeline.report_accepted(
+                actor=actor,
+                clause=clause,
+                start=start,
+                end=end,
+                value=value,
+                expected=details.get("expected", state.expected_value),
+                on_track=details.get("on_track", state.on_track),
+                comment=state.review_comment,
+            )
+        if h.verb == AuditEvent.Verb.REJECTED:
+            return "reviews", timeline.report_rejected(
+                actor=actor,
+                clause=clause,
+                start=start,
+                end=end,
+                comment=details.get("comment") or h.reason,
+            )
+        subject = f"the {timeline.period_label(start, end)} {clause.metric} report"
+        return "reports", timeline.record_changed(actor=actor, subject=subject, changes=h.changes)
+
+    def _clause(self, h: _Happening):
+        state, details, actor = h.state, h.details, _person(h.actor)
+        clause = _clause_facts(state)
+        if h.verb == AuditEvent.Verb.OFF_TRACK:
+            if (h.object_id, str(details.get("period_end"))) in self.accepted:
+                return None  # the accepted report's line says it is off track
+            try:
+                end = datetime.date.fromisoformat(str(details.get("period_end")))
+            except ValueError:
+                end = None
+            if end is None or "value" not in details or "expected" not in details:
+                return "reviews", f"{clause.metric} is off track"
+            return "reviews", timeline.report_off_track(
+                clause=clause, end=end, value=details["value"], expected=details["expected"]
+            )
+        if h.verb == AuditEvent.Verb.IN_BREACH:
+            remedy = details.get("remedy", state.remedy)
+            return "reviews", timeline.clause_in_breach(clause=clause, remedy=remedy)
+        if h.verb in (AuditEvent.Verb.CREATED, "history:created"):
+            status = _label(KpiClause.Status.choices, state.status)
+            return "changes", timeline.clause_added(actor=actor, clause=clause, status=status)
+        subject = f"the KPI clause {clause.metric}"
+        return "changes", timeline.record_changed(actor=actor, subject=subject, changes=h.changes)
+
+    def _contract(self, h: _Happening):
+        state, details, actor = h.state, h.details, _person(h.actor)
+        verb = h.verb
+        statuses = Contract.Status.choices
+        if verb in (AuditEvent.Verb.CREATED, "history:created"):
+            renewal_of = self.names.get(("contracts.contract", state.renewed_from_id), "")
+            text = timeline.contract_created(
+                actor=actor,
+                reference=state.reference,
+                status=_label(statuses, state.status),
+                start=state.start_date,
+                end=state.end_date,
+                value=state.value,
+                currency=state.currency,
+                renewal_of=renewal_of,
+            )
+            return ("renewals" if renewal_of else "changes"), text
+        if verb == AuditEvent.Verb.STATUS_CHANGED:
+            new = details.get("to", state.status)
+            kind = (
+                "renewals"
+                if new
+                in (
+                    Contract.Status.RENEWAL_DUE,
+                    Contract.Status.RENEWED,
+                    Contract.Status.EXPIRED,
                 )
+                else "changes"
             )
-    entries.sort(key=lambda e: (e.at, 0 if e.kind == "history" else 1), reverse=True)
-    return entries
-
-
-def _history_diff(record, previous) -> str:
-    if previous is None:
-        return ""
-    delta = record.diff_against(previous)
-    return "; ".join(f"{c.field}: {c.old} → {c.new}" for c in delta.changes)
-
-
-def _event_details(details: dict) -> str:
-    if not details:
-        return ""
-    parts = []
-    for key, value in details.items():
-        if key == "reasons" and isinstance(value, list):
-            value = " ".join(
-                f"[{r.get('condition')}: {'passed' if r.get('passed') else 'failed'}] "
-                f"{r.get('detail', '')}"
-                for r in value
+            return kind, timeline.contract_status_changed(
+                actor=actor,
+                old=_label(statuses, details.get("from")),
+                new=_label(statuses, new),
             )
-        parts.append(f"{key}: {value}")
-    return "; ".join(parts)
+        if verb == AuditEvent.Verb.RENEWAL_GATE_PASSED:
+            return "renewals", f"{actor} asked to renew the contract; the renewal gate passed"
+        if verb == AuditEvent.Verb.WAIVED:
+            justification = details.get("justification") or h.reason
+            return "waivers", f"{actor} waived the renewal gate: “{justification}”"
+        if verb == AuditEvent.Verb.RENEWAL_REFUSED:
+            return "renewals", timeline.renewal_refused(
+                actor=actor, failed=_failed_details(details)
+            )
+        if verb == AuditEvent.Verb.RENEWED:
+            successor = self.successors.get(details.get("successor_id")) or {}
+            gate = self.renewals.get(details.get("decision_id"))
+            gate_details = gate[1].details if gate else {}
+            passed = [
+                str(r.get("detail", ""))
+                for r in gate_details.get("reasons") or []
+                if isinstance(r, dict) and r.get("passed")
+            ]
+            text = timeline.contract_renewed(
+                actor=actor,
+                new_end=successor.get("end_date"),
+                successor=successor.get("reference") or details.get("successor", ""),
+                waiver=gate_details.get("justification", ""),
+                gate=passed[0] if passed else "",
+            )
+            if gate is not None:
+                line = gate[0]
+                line.text = text
+                line.changes.extend(h.changes)
+                return None
+            return "renewals", text
+        if verb == AuditEvent.Verb.RENEWAL_AUDIT_REQUESTED:
+            return "renewals", timeline.renewal_audit_requested(failed=_failed_details(details))
+        if verb.startswith("history:") or verb == AuditEvent.Verb.UPDATED:
+            return "changes", timeline.record_changed(
+                actor=actor, subject="the contract", changes=h.changes
+            )
+        return (
+            "changes",
+            f"{actor}: {AuditEvent.Verb(verb).label if verb in AuditEvent.Verb.values else verb}",
+        )
+
+    def _audit(self, h: _Happening):
+        state, actor = h.state, _person(h.actor)
+        if h.verb in (AuditEvent.Verb.CREATED, "history:created"):
+            return "audits", self._audit_text(actor, state, [])
+        return "audits", timeline.audit_changed(
+            actor=actor, audit_date=state.audit_date, changes=h.changes
+        )
+
+    @staticmethod
+    def _audit_text(actor, state, severities) -> str:
+        return timeline.audit_recorded(
+            actor=actor,
+            audit_type=_label(Iso14001Audit.Type.choices, state.audit_type),
+            audit_date=state.audit_date,
+            auditor=state.auditor,
+            result=_label(Iso14001Audit.Result.choices, state.result),
+            severities=severities,
+        )
+
+    def _finding(self, h: _Happening):
+        state, actor = h.state, _person(h.actor)
+        audit = self.state_at(("audit", state.audit_id), h.at)
+        audit_date = audit.audit_date if audit is not None else None
+        fold = self.audit_fold
+        if h.verb in (AuditEvent.Verb.CREATED, "history:created"):
+            if (
+                fold is not None
+                and fold["happening"].object_id == state.audit_id
+                and getattr(fold["happening"].actor, "pk", None) == getattr(h.actor, "pk", None)
+                and h.at - fold["at"] <= _TIMELINE_FOLD
+            ):
+                fold["severities"].append(state.severity)
+                fold["at"] = h.at
+                line = fold["line"]
+                line.text = self._audit_text(
+                    line.actor, fold["happening"].state, fold["severities"]
+                )
+                line.changes.extend(
+                    timeline.Change(f"Finding {state.clause_ref}: {c.label}", c.old, c.new)
+                    for c in h.changes
+                )
+                return None
+            if audit_date is None:
+                return "audits", f"{actor} recorded the finding {state.clause_ref}"
+            return "audits", timeline.finding_recorded(
+                actor=actor,
+                severity=_label(AuditFinding.Severity.choices, state.severity),
+                clause_ref=state.clause_ref,
+                audit_date=audit_date,
+                due_date=state.due_date,
+            )
+        if state.closed_date and any(
+            c.label == "Closed date" and c.old == timeline.NOT_SET for c in h.changes
+        ):
+            return "audits", timeline.finding_closed(
+                actor=actor, clause_ref=state.clause_ref, closed=state.closed_date
+            )
+        where = f" of the ISO 14001 audit of {audit_date.isoformat()}" if audit_date else ""
+        return "audits", timeline.record_changed(
+            actor=actor, subject=f"the finding {state.clause_ref}{where}", changes=h.changes
+        )
+
+    def _decision(self, h: _Happening):
+        state, actor = h.state, _person(h.actor)
+        kind = "waivers" if state.outcome == RenewalDecision.Outcome.WAIVER else "renewals"
+        outcome = _label(RenewalDecision.Outcome.choices, state.outcome).lower()
+        return kind, f"{actor} recorded a renewal decision: {outcome}"
 
 
 def renewal_gate_inputs_for(

@@ -124,6 +124,14 @@ def _items(today: datetime.date):
     )
 
 
+def attention_permissions() -> tuple[str, ...]:
+    """The permissions that each show one dashboard line: a user with none sees no dashboard.
+
+    Lets a link to the dashboard be offered without counting anything (no query).
+    """
+    return tuple(permission for permission, *_ in _items(timezone.localdate()))
+
+
 def attention_items(*, user, today: datetime.date | None = None) -> list[AttentionItem]:
     """The dashboard lines ``user`` may see, with their counts: one query per line."""
     if not (user.is_active and user.is_staff):

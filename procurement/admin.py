@@ -41,6 +41,7 @@ from procurement.models import (
     Rule,
     Score,
 )
+from tenderleaf import numbers
 
 # Cells an attacker could make a spreadsheet evaluate (CSV/formula injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -706,14 +707,20 @@ class BidAdmin(SealedBidAdminMixin, ReadOnlyAdminMixin, TrackedHistoryAdmin):
     def price_shown(self, obj):
         if selectors.rfp_is_sealed(obj.rfp):
             return "sealed until the deadline"
-        return f"{obj.price} {obj.currency}" if obj.price is not None else "—"
+        return numbers.money(obj.price, obj.currency)
 
 
 @admin.register(BidAnswer)
 class BidAnswerAdmin(SealedBidAdminMixin, ReadOnlyAdminMixin, TrackedHistoryAdmin):
     rfp_lookup = "bid__rfp"
-    list_display = ["bid", "criterion", "value_number", "value_bool", "value_text"]
+    list_display = ["bid", "criterion", "number_shown", "value_bool", "value_text"]
     list_select_related = ["bid__vendor", "bid__rfp", "criterion"]
+
+    @admin.display(description="value number", ordering="value_number")
+    def number_shown(self, obj):
+        return selectors.answer_shown(
+            (obj.value_number, None, ""), unit=obj.criterion.unit, currency=obj.bid.currency
+        )
 
     def get_queryset(self, request):
         # Sealed: answers appear only once their RFP's deadline has passed.

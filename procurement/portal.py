@@ -8,27 +8,17 @@ show it in the user's time zone (the ``tz`` cookie a small script sets, else ``T
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
+from config.timezones import user_timezone
 from procurement import selectors, services
 from procurement.models import Bid, BidAnswer, Rfp, Rule
 from vendors.portal.base import VendorPortalMixin
-
-
-def user_timezone(request):
-    name = request.COOKIES.get("tz", "")
-    try:
-        return zoneinfo.ZoneInfo(name) if name else zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class RfpScopedMixin(VendorPortalMixin):

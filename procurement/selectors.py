@@ -28,6 +28,7 @@ from procurement.models import (
     Rule,
     Score,
 )
+from tenderleaf import numbers
 
 
 def rfp_is_sealed(rfp: Rfp, now=None) -> bool:
@@ -113,7 +114,8 @@ class EvaluatorScore:
 @dataclass
 class Cell:
     criterion: scoring.Criterion
-    answer: str = ""
+    answer: str = ""  # as exported and in the results API
+    answer_shown: str = ""  # as the matrix page shows it: grouped, with currency or unit
     evaluator_scores: list[EvaluatorScore] = field(default_factory=list)
     spread: Decimal | None = None
     moderated: Decimal | None = None  # points 0..N (manual) or fraction (automatic)
@@ -162,6 +164,19 @@ def _answer_text(answer) -> str:
     if boolean is not None:
         return "Yes" if boolean else "No"
     return text
+
+
+def answer_shown(answer, *, unit: str, currency: str) -> str:
+    """An answer for people: a price with the bid's currency (``USD 4,180,000``), a number with
+    its criterion's unit (``90%``, ``1.3 PUE``), grouped; yes/no and text as given."""
+    if answer is None:
+        return ""
+    number = answer[0]
+    if number is None:
+        return _answer_text(answer)
+    if unit == "currency":
+        return numbers.money(number.normalize(), currency)
+    return numbers.quantity(number, "" if unit == "points" else unit)
 
 
 def rfp_matrix(rfp: Rfp, *, now=None, with_sensitivity: bool = False) -> Matrix:
@@ -227,7 +242,12 @@ def rfp_matrix(rfp: Rfp, *, now=None, with_sensitivity: bool = False) -> Matrix:
         own = fractions.setdefault(bid.pk, {})
         for spec, criterion in zip(criteria, criteria_rows, strict=True):
             key = (bid.pk, criterion.pk)
-            cell = Cell(criterion=spec, answer=_answer_text(answers.get(key)))
+            answer = answers.get(key)
+            cell = Cell(
+                criterion=spec,
+                answer=_answer_text(answer),
+                answer_shown=answer_shown(answer, unit=criterion.unit, currency=bid.currency),
+            )
             counted = []
             own_scores = scores.get(key, {})
             for evaluator in evaluators:

@@ -6,6 +6,7 @@ import re
 
 from django.db.models import QuerySet
 
+from config.progress import Progress
 from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
 
 _RELEASE = re.compile(r"\d+(?:\.\d+)*")
@@ -642,3 +643,38 @@ def vocabulary_term_list(*, kind: str | None = None) -> QuerySet:
     if kind:
         terms = terms.filter(kind=kind)
     return terms
+
+
+def inventory_run_progress(run: InventoryRun) -> Progress:
+    """How far a run is: chunks done of the chunks planned (config.progress words it)."""
+    status = InventoryRun.Status
+    return Progress(
+        status=run.status,
+        status_label=run.get_status_display(),
+        value=run.chunks_done,
+        total=run.chunks_total,
+        unit="chunks",
+        done=run.status in (status.COMPLETED, status.FAILED),
+        failed=run.status == status.FAILED,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        note="Waiting for a worker to plan the run" if run.status == status.PENDING else "",
+    )
+
+
+def import_batch_progress(batch) -> Progress:
+    """Rows of a spend import. The import runs in one request or command and its batch is
+    recorded when it ends, so a batch is always finished; its time taken is not recorded."""
+    from scope3.models import ImportBatch
+
+    status = ImportBatch.Status
+    done = batch.status not in (status.PENDING, status.RUNNING)
+    return Progress(
+        status=batch.status,
+        status_label=batch.get_status_display(),
+        value=batch.total_rows if done else 0,
+        total=batch.total_rows,
+        unit="rows",
+        done=done,
+        failed=batch.status == status.REJECTED,
+    )

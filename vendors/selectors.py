@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tenderleaf import numbers
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 
 # How far ahead a certificate counts as "expiring": the first reminder goes out 90 days before
@@ -376,12 +377,30 @@ def disclosure_evidence(disclosure) -> QuerySet:
     ).order_by("uploaded_at")
 
 
+def disclosure_value_shown(name: str, value, *, revenue_currency: str = ""):
+    """A disclosure field's value as people read it: tonnes grouped with their unit
+    (``1,200.5 tCO2e``), revenue with its currency, the allocation uncertainty in percent; other
+    fields as they are. None when nothing was reported, so each page says so in its own way."""
+    if value is None or value == "":
+        return None
+    if name.endswith("_tco2e"):
+        return numbers.tco2e(value)
+    if name == "revenue":
+        return numbers.money(value, revenue_currency)
+    if name.endswith("_pct"):
+        return numbers.percent(value)
+    return value
+
+
 @dataclass(frozen=True)
 class FieldChange:
     field: str
     label: str
     old: object
     new: object
+    # The same values as disclosure_value_shown reads them (None when empty).
+    old_shown: object = None
+    new_shown: object = None
 
 
 @dataclass(frozen=True)
@@ -428,6 +447,12 @@ def disclosure_history(disclosure) -> list[HistoryEntry]:
                         label=labels.get(change.field, change.field.replace("_", " ")),
                         old=change.old,
                         new=change.new,
+                        old_shown=disclosure_value_shown(
+                            change.field, change.old, revenue_currency=previous.revenue_currency
+                        ),
+                        new_shown=disclosure_value_shown(
+                            change.field, change.new, revenue_currency=record.revenue_currency
+                        ),
                     )
                 )
         user = record.history_user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -88,7 +89,9 @@ def _file_chunks(path: Path):
         yield from iter(lambda: handle.read(1024 * 1024), b"")
 
 
-def evidence_bundle_generate(*, bundle_id: int, actor, isolated: bool = True) -> EvidenceBundle:
+def evidence_bundle_generate(
+    *, bundle_id: int, actor, isolated: bool = True, progress: Callable | None = None
+) -> EvidenceBundle:
     """Generate a requested bundle: PDF, manifest and ZIP, stored privately with their sha256.
 
     Idempotent: only a pending bundle is claimed (conditional update), so a task delivered twice
@@ -96,6 +99,8 @@ def evidence_bundle_generate(*, bundle_id: int, actor, isolated: bool = True) ->
     recompute every attached file's sha256 (a mismatch fails the bundle, naming the file, and
     records an ``integrity_failed`` audit event), build the manifest, render the PDF in a
     memory-capped subprocess, write the ZIP, store all three and record ``bundle_generated``.
+    ``progress(percent, 100, step)`` is told each step too (the command's progress bar); the
+    bundle's own progress fields are what its page polls.
     """
     from assurance.bundles.archive import bundle_zip_write
     from assurance.bundles.manifest import manifest_build
@@ -115,12 +120,18 @@ def evidence_bundle_generate(*, bundle_id: int, actor, isolated: bool = True) ->
     bundle = EvidenceBundle.objects.select_related("requested_by", "vendor").get(pk=bundle_id)
     if not claimed:
         return bundle
+
+    def _step(percent: int, note: str) -> None:
+        _progress(bundle, percent, note)
+        if progress is not None:
+            progress(percent, 100, note)
+
     try:
         audit_chain_extend()
         head = chain_head()
-        _progress(bundle, 10, "Loading data")
+        _step(10, "Loading data")
         content = scope_content_load(bundle)
-        _progress(bundle, 25, f"Checking {len(content.files)} attached files")
+        _step(25, f"Checking {len(content.files)} attached files")
         for evidence in content.files:
             if not evidence_file_verify(evidence):
                 with transaction.atomic():
@@ -141,16 +152,16 @@ def evidence_bundle_generate(*, bundle_id: int, actor, isolated: bool = True) ->
                     "not made."
                 )
         manifest = manifest_build(content.manifest_scope, content.files)
-        _progress(bundle, 35, "Building the document")
+        _step(35, "Building the document")
         job = bundle_job_build(
             bundle=bundle, content=content, manifest=manifest, head=head, at=timezone.now()
         )
-        _progress(bundle, 45, f"Rendering {len(job.sections)} sections")
+        _step(45, f"Rendering {len(job.sections)} sections")
         result = render_isolated(job) if isolated else render_parallel(job)
         if result.refused:
             # The fetcher raised for these, so nothing was loaded; still worth a log line.
             logger.warning("bundle %s: renderer refused %s", bundle.pk, result.refused[:5])
-        _progress(bundle, 85, "Writing the ZIP")
+        _step(85, "Writing the ZIP")
         stem = bundle.file_stem
         files_by_id = {str(f.pk): f for f in content.files}
         with tempfile.TemporaryDirectory(prefix="tenderleaf-bundle-") as folder:
@@ -199,6 +210,8 @@ def evidence_bundle_generate(*, bundle_id: int, actor, isolated: bool = True) ->
                     "files": len(manifest.entries),
                 },
             )
+        if progress is not None:
+            progress(100, 100, bundle.progress_note)
         return bundle
     except (BundleFailed, RenderFailed) as error:
         return _fail(bundle, actor, str(error))

@@ -115,8 +115,11 @@ def test_auditor_requests_a_bundle_and_watches_progress(
     assert AuditEvent.objects.filter(verb=AuditEvent.Verb.BUNDLE_REQUESTED).count() == 1
 
     detail = client.get(response["Location"]).content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in detail
-    assert "Pending" in detail and "<script" not in detail
+    # progress.js follows it; without scripts the page refreshes itself.
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in detail
+    assert '<script src="/static/js/progress.js" defer></script>' in detail
+    assert "Pending" in detail and "<script>" not in detail
+    assert f'data-progress-url="/assurance/bundles/{bundle.pk}/progress/"' in detail
     # Not generated yet: nothing to download.
     assert (
         client.get(reverse("assurance:bundle_download", args=[bundle.pk, "pdf"])).status_code == 404

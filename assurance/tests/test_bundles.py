@@ -139,12 +139,14 @@ def test_vendor_bundle_pdf_has_sections_figures_hashes_and_page_numbers(officer,
         "How to verify this bundle",
     ):
         assert heading in text, heading
-    # Figures: the edited Scope 1 (1000 + 3 x 1.5) and Scope 1 + 2 on the summary.
-    assert "1004.500" in text
-    assert "1254.750" in text
+    # Figures: the edited Scope 1 (1000 + 3 x 1.5) and Scope 1 + 2 on the summary, grouped and
+    # with their unit; revenue with its currency.
+    squashed = squash(text)
+    assert squash("1,004.5 tCO2e") in squashed
+    assert squash("1,254.75 tCO2e") in squashed
+    assert squash("USD 5,000,000.00") in squashed
     # Change history: who, the reason, the old and new values of an edit.
     assert "officer" in text and "test data" in text
-    squashed = squash(text)
     assert squash("Revision 2 of the notes.") in squashed
     assert squash("Revision 3 of the notes.") in squashed
     # Every manifest hash, the manifest's own hash and the chain head.
@@ -383,7 +385,8 @@ def test_contract_bundle_has_kpis_chart_audits_and_renewals(officer, vendor_a):
         "Contract C-0042",
         "KPI clauses and reports",
         "Renewable electricity share",
-        "47.5000",
+        "47.5%",  # the reported 47.5000 %
+        "USD 2,500,000.00",
         "ISO 14001 audits and findings",
         "Major nonconformity",
         "Energy monitoring not calibrated.",

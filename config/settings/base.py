@@ -163,7 +163,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# docs/samples/ (a sample file for every import) is served as static/samples/, so each upload
+# page links to its example; collectstatic copies it like the rest (docs/samples/README.md).
+STATICFILES_DIRS = [BASE_DIR / "static", ("samples", BASE_DIR / "docs" / "samples")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

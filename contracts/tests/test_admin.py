@@ -1,5 +1,5 @@
-"""The contracts admin: charts, timeline, renewal gate and waiver, report review, overdue
-corrective actions, and the auditor's read-only view of all of it."""
+"""The contracts admin: charts, renewal gate and waiver, report review, overdue corrective
+actions, and the auditor's read-only view of all of it (the timeline: test_timeline.py)."""
 
 import datetime
 from decimal import Decimal
@@ -32,17 +32,6 @@ def test_contract_page_shows_the_chart_with_the_accepted_point(client_for, offic
     assert "KPI trajectories and reported values" in text
     assert 'data-point="2025-01-01 to 2025-03-31"' in text
     assert "79 tCO2e per million USD (on track)" in text
-
-
-def test_timeline_merges_history_and_events_newest_first(client_for, officer, accepted, contract):
-    response = client_for(officer).get(
-        reverse("admin:contracts_contract_timeline", args=[contract.pk])
-    )
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert "KPI report accepted" in text  # a history reason
-    assert "submitted" in text and "accepted" in text  # audit events
-    assert text.index("KPI report accepted") < text.index("contract created")
 
 
 def test_auditor_reads_the_timeline_but_cannot_open_the_renewal_gate(client_for, auditor, contract):

@@ -331,6 +331,8 @@ def test_full_evaluation_and_award_creates_a_draft_contract_with_proposed_clause
     matrix = officer_client.get(reverse("admin:procurement_rfp_matrix", args=[closed_rfp.pk]))
     body = matrix.content.decode()
     assert "57.00" in body and "58.00" in body and "Ties on the weighted total" in body
+    # Prices read with their currency and grouped; renewable shares in percent.
+    assert "USD 100,000" in body and "USD 80,000" in body and "90%" in body
     results = officer_client.get(f"/api/v1/rfps/{closed_rfp.pk}/results/").json()
     assert [(b["vendor"], b["total"], b["rank"]) for b in results["bids"]] == [
         ("Bolt Servers", "58.00", 1),
@@ -435,7 +437,7 @@ def test_consolidation_page(client_for, officer, auditor, vendor_a, vendor_b):
     page = client_for(auditor).get(reverse("admin:procurement_rfp_consolidation"))
     body = page.content.decode()
     # Shares 75% and 25%: HHI = 75² + 25² = 5625 + 625 = 6250; top-3 share 100%.
-    assert page.status_code == 200 and "6250" in body and "100.00%" in body and "<svg" in body
+    assert page.status_code == 200 and "6,250" in body and "100%" in body and "<svg" in body
 
 
 def test_vendor_membership_of_a_new_user_sees_the_rfp_list(client_for, published_rfp, vendor_a):

@@ -33,6 +33,7 @@ from assurance.bundles.svg import bar_chart
 from assurance.uploads import csv_safe
 from scope3 import selectors
 from scope3.models import EmissionEstimate, InventoryRun
+from tenderleaf import numbers
 
 PERMISSION = "scope3.view_inventoryrun"
 PRIMARY_METHODS = (EmissionEstimate.Method.SUPPLIER_SPECIFIC, EmissionEstimate.Method.HYBRID)
@@ -42,9 +43,16 @@ ACCOUNTED_METHODS = ",".join(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Column headers of the page whose cells carry their own unit; the exports keep the kgCO2e ones.
+PAGE_HEADERS = {"kgCO2e": "emissions", "low kgCO2e": "low", "high kgCO2e": "high"}
+
+
 @dataclass
 class Table:
-    """One dashboard table: what the page shows and the exports write, cell for cell."""
+    """One dashboard table: the exports write ``rows`` (raw numbers), the page shows the same
+    cells formatted by kind: ``kg`` (emissions, one unit for the whole table), ``money`` (with
+    the row's ``currency`` cell), ``count``, ``percent``, ``skip`` (exported, not shown: a
+    currency the amount already names); any other kind is shown as it is."""
 
     key: str
     title: str
@@ -52,10 +60,54 @@ class Table:
     rows: list[list] = field(default_factory=list)
     links: list[str | None] = field(default_factory=list)
     chart: str = ""
+    kinds: list[str] = field(default_factory=list)  # per column
+    kinds_by_row: list[list[str]] | None = None  # per row instead, for a table of measures
+
+    def _kinds(self, index: int) -> list[str]:
+        kinds = self.kinds_by_row[index] if self.kinds_by_row else self.kinds
+        return kinds or [""] * len(self.columns)
+
+    @property
+    def unit(self) -> str:
+        kgs = (
+            value
+            for index, row in enumerate(self.rows)
+            for value, kind in zip(row, self._kinds(index), strict=True)
+            if kind == "kg"
+        )
+        return numbers.emissions_unit(*kgs)
+
+    @property
+    def headers(self) -> list[str]:
+        return [
+            PAGE_HEADERS.get(column, column)
+            for column, kind in zip(self.columns, self._kinds(0), strict=True)
+            if kind != "skip"
+        ]
+
+    def _shown(self, index: int, row: list, unit: str) -> list:
+        currency = row[self.columns.index("currency")] if "currency" in self.columns else ""
+        shown = []
+        for value, kind in zip(row, self._kinds(index), strict=True):
+            if kind == "skip":
+                continue
+            if value is None or kind == "":
+                shown.append(value)
+            elif kind == "kg":
+                shown.append(numbers.emissions(value, unit))
+            elif kind == "money":
+                shown.append(numbers.money(value, currency))
+            elif kind == "percent":
+                shown.append(numbers.percent(value))
+            else:
+                shown.append(numbers.quantity(value))
+        return shown
 
     @property
     def body(self):
-        return list(zip(self.rows, self.links, strict=True))
+        unit = self.unit
+        shown = [self._shown(index, row, unit) for index, row in enumerate(self.rows)]
+        return list(zip(shown, self.links, strict=True))
 
 
 def _estimates_url(run: InventoryRun, **filters) -> str:
@@ -70,6 +122,7 @@ def _total_rows(run, rows, filter_of) -> tuple[list[list], list[str]]:
 
 
 TOTAL_COLUMNS = ["kgCO2e", "low kgCO2e", "high kgCO2e", "DQ (weighted, 1 best)", "lines"]
+TOTAL_KINDS = ["", "kg", "kg", "kg", "", "count"]
 
 
 def dashboard_tables(run: InventoryRun) -> list[Table]:
@@ -80,7 +133,14 @@ def dashboard_tables(run: InventoryRun) -> list[Table]:
     by_category = selectors.inventory_run_totals_by_category(run=run)
     cells, links = _total_rows(run, by_category, lambda r: {"category__exact": r.key, **accounted})
     tables.append(
-        Table("category", "Totals by category", ["category", *TOTAL_COLUMNS], cells, links)
+        Table(
+            "category",
+            "Totals by category",
+            ["category", *TOTAL_COLUMNS],
+            cells,
+            links,
+            kinds=TOTAL_KINDS,
+        )
     )
 
     vendors = selectors.inventory_run_totals_by_vendor(run=run, limit=20)
@@ -93,11 +153,17 @@ def dashboard_tables(run: InventoryRun) -> list[Table]:
             else {"vendor__isnull": "True", **accounted}
         ),
     )
-    tables.append(Table("vendors", "Top 20 vendors", ["vendor", *TOTAL_COLUMNS], cells, links))
+    tables.append(
+        Table(
+            "vendors", "Top 20 vendors", ["vendor", *TOTAL_COLUMNS], cells, links, kinds=TOTAL_KINDS
+        )
+    )
 
     by_method = selectors.inventory_run_totals_by_method(run=run)
     cells, links = _total_rows(run, by_method, lambda r: {"method__exact": r.key})
-    tables.append(Table("methods", "Method mix", ["method", *TOTAL_COLUMNS], cells, links))
+    tables.append(
+        Table("methods", "Method mix", ["method", *TOTAL_COLUMNS], cells, links, kinds=TOTAL_KINDS)
+    )
 
     by_dq = selectors.inventory_run_totals_by_dq(run=run)
     cells, links = _total_rows(
@@ -109,7 +175,12 @@ def dashboard_tables(run: InventoryRun) -> list[Table]:
     )
     tables.append(
         Table(
-            "quality", "Data-quality distribution", ["data quality", *TOTAL_COLUMNS], cells, links
+            "quality",
+            "Data-quality distribution",
+            ["data quality", *TOTAL_COLUMNS],
+            cells,
+            links,
+            kinds=TOTAL_KINDS,
         )
     )
 
@@ -127,6 +198,7 @@ def dashboard_tables(run: InventoryRun) -> list[Table]:
                 _estimates_url(run, method__exact=EmissionEstimate.Method.UNACCOUNTED)
                 for _ in unaccounted
             ],
+            kinds=["skip", "money", "count"],
         )
     )
 
@@ -138,6 +210,7 @@ def dashboard_tables(run: InventoryRun) -> list[Table]:
             ["year", "run", *TOTAL_COLUMNS[:3]],
             [[r.reporting_year, r.pk, r.total_kgco2e, r.low_kgco2e, r.high_kgco2e] for r in yearly],
             [_estimates_url(r, method__in=ACCOUNTED_METHODS) for r in yearly],
+            kinds=["", "", "kg", "kg", "kg"],  # the year and the run's id stay as they are
         )
     )
     return tables
@@ -171,6 +244,7 @@ def _coverage_table(run: InventoryRun, by_method) -> Table:
             ["share of accounted kgCO2e (%)", share(kg), share(low), share(high)],
         ],
         [_estimates_url(run, method__in=",".join(PRIMARY_METHODS)), None],
+        kinds_by_row=[["", "kg", "kg", "kg"], ["", "percent", "percent", "percent"]],
     )
 
 
@@ -213,6 +287,7 @@ def dashboard_view(request):
         "run": run,
         "runs": runs,
         "tables": tables,
+        "total_unit": numbers.emissions_unit(run.total_kgco2e, run.high_kgco2e) if run else "",
         "uncertainty": selectors.run_uncertainty_label(run) if run else "",
         "summary": (run.plan or {}).get("summary", {}) if run else {},
     }

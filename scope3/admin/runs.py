@@ -15,13 +15,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import never_cache
 
 from assurance.admin import TrackedHistoryAdmin
+from config.progress import progress_html, progress_response
 from scope3 import selectors
 from scope3.admin.factors import dataset_source
 from scope3.models import (
@@ -33,6 +36,7 @@ from scope3.models import (
 )
 from scope3.services import inventory_run_reap, inventory_run_start
 from scope3.services.runs import stale_seconds_setting
+from tenderleaf import numbers
 
 LATEST = ""
 
@@ -131,8 +135,14 @@ def rerun_offer(request, years) -> str:
     )
 
 
-def _kg(value) -> str:
-    return "—" if value is None else f"{value:,.3f}"
+def _emissions_column(name: str, description: str):
+    """A sortable list column showing the stored kgCO2e ``name`` in the unit that reads best."""
+
+    @admin.display(description=description, ordering=name)
+    def shown(self, obj):
+        return numbers.emissions(getattr(obj, name))
+
+    return shown
 
 
 def _decimal(value):
@@ -159,6 +169,7 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
     list_select_related = ("started_by",)
     search_fields = ("=reporting_year", "code_version")
     change_list_template = "admin/scope3/inventoryrun/change_list.html"
+    change_form_template = "admin/scope3/inventoryrun/change_form.html"
     actions = ("start_same_year",)
     fields = (
         "reporting_year",
@@ -207,6 +218,11 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
                 self.admin_site.admin_view(self.restatement_view),
                 name="scope3_inventoryrun_restatement",
             ),
+            path(
+                "<int:run_id>/progress/",
+                never_cache(self.progress_view),
+                name="scope3_inventoryrun_progress",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -214,29 +230,34 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
 
     @admin.display(description="progress")
     def progress(self, obj):
-        total = obj.chunks_total
         # Historical versions (the history pages) do not track chunks_done.
-        done = getattr(obj, "chunks_done", None)
-        if done is None:
+        if getattr(obj, "chunks_done", None) is None:
             return "—"
-        percent = round(100 * done / total) if total else (100 if obj.status == "completed" else 0)
-        return format_html(
-            '<progress value="{}" max="{}" aria-label="Chunks done of run {}">{} %</progress> '
-            "{} of {} chunks ({} %)",
-            done,
-            total or 1,
-            obj.pk,
-            percent,
-            done,
-            total,
-            percent,
+        return progress_html(
+            selectors.inventory_run_progress(obj),
+            timezone.now(),
+            url=reverse("admin:scope3_inventoryrun_progress", args=[obj.pk]),
+            label=f"Chunks done of run {obj.pk}",
+            reload_when_done=True,  # the totals show once it is completed
         )
 
-    @admin.display(description="total kgCO2e (low to high)")
+    def progress_view(self, request, run_id):
+        """The run's progress as JSON for static/js/progress.js; 404 for anyone who may not
+        view runs, as for a run that does not exist."""
+        if not (request.user.is_active and request.user.is_staff) or not (
+            self.has_view_permission(request)
+        ):
+            raise Http404
+        run = get_object_or_404(InventoryRun, pk=run_id)
+        return progress_response(selectors.inventory_run_progress(run), timezone.now())
+
+    @admin.display(description="total (low to high)")
     def total_with_range(self, obj):
         if obj.total_kgco2e is None:
-            return "—"
-        return f"{_kg(obj.total_kgco2e)} ({_kg(obj.low_kgco2e)} to {_kg(obj.high_kgco2e)})"
+            return "—"  # not computed yet
+        unit = numbers.emissions_unit(obj.total_kgco2e, obj.high_kgco2e)
+        total = numbers.emissions(obj.total_kgco2e, unit)
+        return f"{total} ({numbers.emissions_range(obj.low_kgco2e, obj.high_kgco2e, unit)})"
 
     @admin.display(description="how the range was combined")
     def uncertainty(self, obj):
@@ -246,11 +267,11 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
         text = selectors.run_uncertainty_label(obj)
         if summary.get("widest_source"):
             return format_html(
-                "{}; {} shared source(s), the widest {} ({} kgCO2e wide)",
+                "{}; {} shared source(s), the widest {} ({} wide)",
                 text,
                 summary.get("sources", 0),
                 summary["widest_source"],
-                _kg(_decimal(summary.get("widest_source_width_kgco2e"))),
+                numbers.emissions(_decimal(summary.get("widest_source_width_kgco2e"))),
             )
         return text
 
@@ -274,7 +295,8 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
     @admin.display(description="unaccounted spend")
     def unaccounted(self, obj):
         amounts = obj.unaccounted_amount or {}
-        return ", ".join(f"{amount} {currency}" for currency, amount in amounts.items()) or "none"
+        shown = (numbers.money(amount, currency) for currency, amount in amounts.items())
+        return ", ".join(shown) or "none"
 
     @admin.display(description="pinned datasets")
     def pinned(self, obj):
@@ -285,6 +307,7 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
         if obj.status != InventoryRun.Status.COMPLETED:
             return "—"
         rows = selectors.inventory_run_totals_by_category(run=obj)
+        unit = numbers.emissions_unit(*(r.high_kgco2e for r in rows))
         body = format_html_join(
             "",
             "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
@@ -292,9 +315,9 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
             (
                 (
                     r.label,
-                    _kg(r.kgco2e),
-                    _kg(r.low_kgco2e),
-                    _kg(r.high_kgco2e),
+                    numbers.emissions(r.kgco2e, unit),
+                    numbers.emissions(r.low_kgco2e, unit),
+                    numbers.emissions(r.high_kgco2e, unit),
                     r.dq if r.dq is not None else "—",
                     r.lines,
                 )
@@ -302,8 +325,8 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
             ),
         )
         return format_html(
-            "<table><caption>kgCO2e by Scope 3 category (ranges: {})</caption><thead><tr>"
-            "<th scope='col'>category</th><th scope='col'>kgCO2e</th><th scope='col'>low</th>"
+            "<table><caption>Emissions by Scope 3 category (ranges: {})</caption><thead><tr>"
+            "<th scope='col'>category</th><th scope='col'>emissions</th><th scope='col'>low</th>"
             "<th scope='col'>high</th><th scope='col'>DQ</th><th scope='col'>lines</th></tr>"
             "</thead><tbody>{}</tbody></table>",
             selectors.run_uncertainty_label(obj),
@@ -403,6 +426,13 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
             "run": run,
             "previous": previous,
             "rows": rows,
+            # One unit for the totals and one for the table, so that their figures compare.
+            "total_unit": numbers.emissions_unit(
+                run.high_kgco2e, previous.high_kgco2e if previous else None
+            ),
+            "unit": numbers.emissions_unit(
+                *(kg for r in rows for kg in (r.old_kgco2e, r.new_kgco2e, r.change_kgco2e))
+            ),
             "method_changes": selectors.inventory_run_method_changes(run=run, previous=previous),
         }
         return TemplateResponse(request, "admin/scope3/inventoryrun/restatement.html", context)
@@ -422,9 +452,9 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
         "vendor",
         "category",
         "method",
-        "kgco2e",
-        "low_kgco2e",
-        "high_kgco2e",
+        "kgco2e_shown",
+        "low_kgco2e_shown",
+        "high_kgco2e_shown",
         "dq",
         "factor_dataset",
         "factor_row",
@@ -440,6 +470,10 @@ class EmissionEstimateAdmin(admin.ModelAdmin):
         "factor_source",
         "rates_used",
     ]
+
+    kgco2e_shown = _emissions_column("kgco2e", "emissions")
+    low_kgco2e_shown = _emissions_column("low_kgco2e", "low")
+    high_kgco2e_shown = _emissions_column("high_kgco2e", "high")
 
     def get_queryset(self, request):
         # The factor row's id in the same query (a correlated subquery), so the list links each

@@ -16,11 +16,15 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import never_cache
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
+from config.progress import progress_html, progress_response
+from scope3 import selectors
 from scope3.importers.spend import FIELDS
 from scope3.models import ImportBatch, SpendLine
 from scope3.services.spend import (
@@ -90,9 +94,11 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
     list_filter = ("status", "source", "partial")
     search_fields = ("original_name", "file_sha256")
     list_select_related = ("created_by",)
+    change_form_template = "admin/scope3/importbatch/change_form.html"
     fields = (
         "original_name",
         "status",
+        "progress",
         "source",
         "partial",
         "file_sha256",
@@ -119,6 +125,29 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        if obj.pk is None:
+            return "—"
+        return progress_html(
+            selectors.import_batch_progress(obj),
+            timezone.now(),
+            url=reverse("admin:scope3_importbatch_progress", args=[obj.pk]),
+            label=f"Rows read of import batch {obj.pk}",
+        )
+
+    def progress_view(self, request, object_id):
+        """The batch's progress as JSON for static/js/progress.js; 404 for anyone who may not
+        view batches, as for a batch that does not exist."""
+        if not (request.user.is_active and request.user.is_staff) or not (
+            self.has_view_permission(request)
+        ):
+            raise Http404
+        batch = ImportBatch.objects.filter(pk=object_id).first()
+        if batch is None:
+            raise Http404
+        return progress_response(selectors.import_batch_progress(batch), timezone.now())
 
     @admin.display(description="unknown words")
     def unknown_words(self, obj):
@@ -153,6 +182,11 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
                 "<path:object_id>/error-report/",
                 self.admin_site.admin_view(self.error_report_view),
                 name="scope3_importbatch_error_report",
+            ),
+            path(
+                "<int:object_id>/progress/",
+                never_cache(self.progress_view),
+                name="scope3_importbatch_progress",
             ),
             *super().get_urls(),
         ]

@@ -6,6 +6,7 @@ transaction, does nothing (the same file again), or refuses. See scope3/models.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -74,6 +75,7 @@ def factor_dataset_import(
     version: str | None = None,
     curated: bool | None = None,
     reason: str = IMPORT_REASON,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> FactorImportResult:
     """Import one factor file (a path or an http(s) URL) as an immutable dataset.
 
@@ -82,7 +84,8 @@ def factor_dataset_import(
     metadata for curated tables), else the import is refused; the same file again (same sha256)
     is a no-op; a different file under an existing (kind, version) is refused.
 
-    Raises :class:`FactorFileError` with one message per problem.
+    Raises :class:`FactorFileError` with one message per problem. ``progress(done, total, step)``
+    is told the rows stored, for a command's progress bar.
     """
     if kind not in FactorDataset.Kind.values:
         raise FactorFileError(
@@ -153,7 +156,7 @@ def factor_dataset_import(
                 raise FactorFileError(
                     [f"{source_name}: {kind} version {resolved_version} was imported meanwhile"]
                 ) from exc
-            _rows_insert(dataset, reader, sha256)
+            _rows_insert(dataset, reader, sha256, progress, f"Storing {source_name}")
             audit_event_record(
                 actor=actor,
                 verb=AuditEvent.Verb.CREATED,
@@ -202,17 +205,26 @@ def _dataset_create(*, actor, kind, version, sha256, source_name, row_count, is_
     return dataset
 
 
-def _rows_insert(dataset: FactorDataset, reader, sha256: str) -> None:
+def _rows_insert(dataset: FactorDataset, reader, sha256: str, progress=None, step="") -> None:
     # bulk_create skips history on purpose: these rows are immutable (see scope3/models.py).
     model = ReferenceRate if reader.row_type == "rate" else EmissionFactor
     batch = []
+    stored = 0
+
+    def store():
+        nonlocal stored
+        model.objects.bulk_create(batch)
+        stored += len(batch)
+        if progress is not None:
+            progress(stored, dataset.row_count, step)
+
     for fields in reader.rows(sha256):
         batch.append(model(dataset=dataset, **fields))
         if len(batch) >= BATCH_SIZE:
-            model.objects.bulk_create(batch)
+            store()
             batch = []
     if batch:
-        model.objects.bulk_create(batch)
+        store()
 
 
 def factor_starter_pack_files() -> list[tuple[str, Path]]:
@@ -245,25 +257,44 @@ class StarterPackResult:
     messages: list[str]
 
 
-def starter_pack_import(*, actor, reason: str = IMPORT_REASON) -> StarterPackResult:
+def starter_pack_import(
+    *,
+    actor,
+    reason: str = IMPORT_REASON,
+    progress: Callable[[int, int | None, str], None] | None = None,
+) -> StarterPackResult:
     """Import the starter pack: every curated table, then the hardware specs and vocabulary.
 
     Tables already imported are skipped; specs and vocabulary terms already present (or
     changed or removed by an analyst) are left alone. The specs need the hardware table's ACT
     parameters and the vocabulary needs the specs and the factor codes, hence the order. All
     or nothing: if anything is refused, none of this call's imports is kept.
+    ``progress(done, total, step)`` is told each step done (a table, the specs, the vocabulary).
     """
     from scope3.services.hardware import SpecFileError, hardware_spec_starter_import
     from scope3.services.vocabulary import vocabulary_defaults_import
 
+    files = factor_starter_pack_files()
+    steps = len(files) + 2
+
+    def done(step: int, what: str) -> None:
+        if progress is not None:
+            progress(step, steps, what)
+
     with transaction.atomic():
-        tables = [
-            factor_dataset_import(actor=actor, kind=kind, source=path, curated=True, reason=reason)
-            for kind, path in factor_starter_pack_files()
-        ]
+        tables = []
+        for kind, path in files:
+            tables.append(
+                factor_dataset_import(
+                    actor=actor, kind=kind, source=path, curated=True, reason=reason
+                )
+            )
+            done(len(tables), path.name)
         try:
             specs = hardware_spec_starter_import(actor=actor)
+            done(steps - 1, "hardware specs")
             vocabulary = vocabulary_defaults_import(actor=actor)
+            done(steps, "vocabulary")
         except SpecFileError as exc:
             raise FactorFileError([f"hardware specs: {error}" for error in exc.errors]) from exc
         except ValidationError as exc:

@@ -20,7 +20,7 @@ import io
 import json
 import marshal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +52,9 @@ from scope3.models import ImportBatch, SpendLine
 from scope3.services.vocabulary import import_batch_unknown_terms
 
 IMPORT_REASON = "import_spend"
+# The two steps an import reports to a progress bar.
+CHECKING = "Checking rows"
+STORING = "Storing lines"
 CHUNK_ROWS = 5000
 MAX_REPORT_ERRORS = 10_000
 DEFAULT_IMPORT_MAX_BYTES = 200 * 1024 * 1024
@@ -135,6 +138,7 @@ def spend_import(
     column_map: dict | None = None,
     reason: str = IMPORT_REASON,
     max_bytes: int | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> ImportBatch:
     """Import a purchase-ledger file into SpendLine rows (docs/method.md, section 2).
 
@@ -148,6 +152,9 @@ def spend_import(
     Raises :class:`SpendImportRefused` (nothing recorded) for a file over the size limit, a file
     already imported (same sha256) or an unusable column map; returns the ImportBatch otherwise,
     whose ``status`` says whether it was imported, partly imported or rejected.
+
+    ``progress(done, total, step)`` is told the rows checked every few thousand rows (total
+    unknown: None), then the lines stored of the lines to store, for a command's progress bar.
     """
     try:
         cleaned_map = column_map_check(column_map)
@@ -160,7 +167,7 @@ def spend_import(
         if already is not None:
             raise SpendImportRefused(_already_imported(name, already))
         with tempfile.TemporaryFile(prefix="tenderleaf-spend-") as spool:
-            outcome = _validate(path, name, cleaned_map, partial, spool)
+            outcome = _validate(path, name, cleaned_map, partial, spool, progress)
             rejected = bool(outcome.file_error) or (outcome.error_count > 0 and not partial)
             if rejected:
                 status = ImportBatch.Status.REJECTED
@@ -193,7 +200,7 @@ def spend_import(
                     )
                     if not rejected and outcome.accepted_rows:
                         spool.seek(0)
-                        _lines_insert(batch.pk, spool)
+                        _lines_insert(batch.pk, spool, progress, outcome.accepted_rows)
                         # Words no vocabulary term, factor code or spec resolves: one grouped
                         # query per field over the stored lines (docs/method.md, "Vocabulary").
                         batch.unknown_terms = import_batch_unknown_terms(batch_id=batch.pk)
@@ -355,7 +362,9 @@ def _spool_write(spool, chunk: list[tuple]) -> None:
     spool.write(data)
 
 
-def _validate(path: Path, name: str, column_map: dict, partial: bool, spool) -> _Outcome:
+def _validate(
+    path: Path, name: str, column_map: dict, partial: bool, spool, progress=None
+) -> _Outcome:
     """Pass 1: check every row, spool the rows to store, return counts and errors.
 
     The hot loop of an import (a million rows): rows are checked by ``row_parser`` (the
@@ -369,6 +378,8 @@ def _validate(path: Path, name: str, column_map: dict, partial: bool, spool) -> 
     pending: list[tuple] = []
     unmatched = SpendLine.VendorMatch.UNMATCHED.value
     i_ext = _F["external_id"]
+    # Rows read at which progress is told next (never when nobody listens).
+    report_at = CHUNK_ROWS if progress is not None else -1
 
     def flush():
         existing = _external_ids_existing([row[1] for row in pending if row[1]])
@@ -397,6 +408,9 @@ def _validate(path: Path, name: str, column_map: dict, partial: bool, spool) -> 
         append = pending.append
         for row_number, cells in rows:
             outcome.total_rows += 1
+            if outcome.total_rows == report_at:
+                progress(outcome.total_rows, None, CHECKING)
+                report_at += CHUNK_ROWS
             row_errors: list[RowError] = []
             values = parse(row_number, cells, row_errors)
             if ext_position is not None and ext_position < len(cells):
@@ -437,6 +451,8 @@ def _validate(path: Path, name: str, column_map: dict, partial: bool, spool) -> 
             flush()
         if outcome.total_rows == 0:
             raise SpendFileError("the file has a header but no data rows")
+        if progress is not None:
+            progress(outcome.total_rows, outcome.total_rows, CHECKING)
     except SpendFileError as exc:
         outcome.file_error = str(exc)
         outcome.error_add(RowError(0, "file", name, str(exc)))
@@ -452,7 +468,7 @@ def _spooled_chunks(spool) -> Iterator[list[tuple]]:
         yield marshal.loads(spool.read(size))  # noqa: S302
 
 
-def _lines_insert(batch_id: int, spool) -> None:
+def _lines_insert(batch_id: int, spool, progress=None, total: int = 0) -> None:
     """Insert the spooled rows of ``batch_id`` in chunks.
 
     SpendLine rows are immutable and untracked by history (see scope3/models.py), so they are
@@ -461,17 +477,24 @@ def _lines_insert(batch_id: int, spool) -> None:
     """
     table = connection.ops.quote_name(SpendLine._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in ("batch_id", *LINE_COLUMNS))
+    stored = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for chunk in _spooled_chunks(spool):
                     for row in chunk:
                         copy.write_row((batch_id, *row))
+                    stored += len(chunk)
+                    if progress is not None:
+                        progress(stored, total, STORING)
             return
         placeholders = ", ".join(["%s"] * (len(LINE_COLUMNS) + 1))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names quoted
         for chunk in _spooled_chunks(spool):
             cursor.executemany(sql, [(batch_id, *row) for row in chunk])
+            stored += len(chunk)
+            if progress is not None:
+                progress(stored, total, STORING)
 
 
 # --- the error report --------------------------------------------------------------------------

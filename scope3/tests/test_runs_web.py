@@ -118,7 +118,8 @@ def test_staff_see_the_runs_and_their_progress(client_for, persona, request, led
     assert b"<progress" in listing.content and b"1 of 1 chunks (100 %)" in listing.content
     page = client.get(f"/admin/scope3/inventoryrun/{run.pk}/change/")
     assert page.status_code == 200
-    assert b"12,371.800 (9,858.636 to 15,516.096)" in page.content
+    # The worked example's 12,371.800 kg (9,858.636 to 15,516.096), in tonnes.
+    assert b"12.37 tCO2e (9.86 to 15.52 tCO2e)" in page.content
     assert b"linear within a shared source, quadrature across sources" in page.content
     assert b"1 Purchased goods and services" in page.content
     estimates = client.get(f"/admin/scope3/emissionestimate/?run__id__exact={run.pk}")

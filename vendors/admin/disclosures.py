@@ -28,6 +28,8 @@ from django.utils.html import format_html, format_html_join
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from scope3.admin.runs import rerun_offer
 from scope3.models import SpendLine
+from tenderleaf import numbers
+from tenderleaf.templatetags.numbers import not_reported
 from vendors import selectors
 from vendors.boundary import UPSTREAM_CATEGORIES, category_label
 from vendors.models import DisclosureRequest, EmissionsDisclosure, ProductFootprint, Vendor
@@ -368,6 +370,22 @@ _FIGURE_FIELDS = (
 )
 
 
+def _figure(name: str):
+    """A read-only field (and sortable list column) showing figure ``name`` with its unit or
+    currency, grouped; the stored value itself stays in the exports and the API."""
+
+    @admin.display(
+        description=EmissionsDisclosure._meta.get_field(name).verbose_name, ordering=name
+    )
+    def shown(self, obj):
+        value = selectors.disclosure_value_shown(
+            name, getattr(obj, name), revenue_currency=obj.revenue_currency
+        )
+        return not_reported() if value is None else value
+
+    return shown
+
+
 @admin.register(EmissionsDisclosure)
 class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
     list_display = (
@@ -375,9 +393,9 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
         "period",
         "reporting_entity",
         "status",
-        "scope1_tco2e",
-        "scope2_location_tco2e",
-        "scope2_market_tco2e",
+        "scope1_shown",
+        "scope2_location_shown",
+        "scope2_market_shown",
         "cradle_to_gate",
         "verification",
         "warnings_count",
@@ -405,10 +423,10 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
             {
                 "fields": (
                     "coverage",
-                    "scope1_tco2e",
-                    "scope2_location_tco2e",
-                    "scope2_market_tco2e",
-                    "scope3_upstream_tco2e",
+                    "scope1_shown",
+                    "scope2_location_shown",
+                    "scope2_market_shown",
+                    "scope3_upstream_shown",
                     "upstream_categories",
                 )
             },
@@ -417,11 +435,11 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
             "Revenue and allocation to us",
             {
                 "fields": (
-                    ("revenue", "revenue_currency"),
-                    "allocated_to_us_tco2e",
+                    "revenue_shown",
+                    "allocated_to_us_shown",
                     "allocation_boundary",
                     "allocation_method",
-                    "allocation_uncertainty_pct",
+                    "allocation_uncertainty_shown",
                 )
             },
         ),
@@ -445,6 +463,14 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
         ("Reconciliation", {"fields": ("reconciliation_flags",)}),
         ("History", {"fields": ("history_versions",)}),
     )
+
+    scope1_shown = _figure("scope1_tco2e")
+    scope2_location_shown = _figure("scope2_location_tco2e")
+    scope2_market_shown = _figure("scope2_market_tco2e")
+    scope3_upstream_shown = _figure("scope3_upstream_tco2e")
+    revenue_shown = _figure("revenue")
+    allocated_to_us_shown = _figure("allocated_to_us_tco2e")
+    allocation_uncertainty_shown = _figure("allocation_uncertainty_pct")
 
     def get_queryset(self, request):
         return selectors.disclosure_list()
@@ -568,7 +594,10 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
                     format_html_join(
                         "",
                         "<li>{}: <del>{}</del> → <ins>{}</ins></li>",
-                        ((c.label, _shown(c.old), _shown(c.new)) for c in entry.changes),
+                        (
+                            (c.label, _shown(c.old_shown), _shown(c.new_shown))
+                            for c in entry.changes
+                        ),
                     ),
                 )
                 if entry.changes
@@ -698,11 +727,13 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
 
 
 def _display(obj, name: str):
+    """A figure of the review page; None when the vendor did not report it."""
     if name == "scope3_upstream_categories":
-        return _categories_shown(obj.scope3_upstream_categories)
+        shown = _categories_shown(obj.scope3_upstream_categories)
+        return None if shown == "-" else shown
     getter = getattr(obj, f"get_{name}_display", None)
     value = getter() if getter is not None else getattr(obj, name)
-    return "-" if value in (None, "") else value
+    return selectors.disclosure_value_shown(name, value, revenue_currency=obj.revenue_currency)
 
 
 def _categories_shown(categories) -> str:
@@ -745,7 +776,7 @@ class ProductFootprintAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
         "pact_id",
         "pact_version",
         "declared_unit",
-        "pcf_excluding_biogenic_kgco2e",
+        "pcf_shown",
         "reference_period",
         "assured",
         "spec_version",
@@ -777,6 +808,13 @@ class ProductFootprintAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
         "raw_document_pretty",
     )
     readonly_fields = fields
+
+    @admin.display(
+        description="kgCO2e per declared unit (excl. biogenic)",
+        ordering="pcf_excluding_biogenic_kgco2e",
+    )
+    def pcf_shown(self, obj):
+        return numbers.quantity(obj.pcf_excluding_biogenic_kgco2e, "kgCO2e")
 
     @admin.display(description="reference period", ordering="reference_period_start")
     def change_view(self, request, object_id, form_url="", extra_context=None):

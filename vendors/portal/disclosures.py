@@ -211,6 +211,9 @@ class _DisclosurePage(VendorPortalMixin, SingleObjectMixin, View):
                     value = display()
                 if name == "scope3_upstream_categories":
                     value = "; ".join(category_label(c) for c in value if c in UPSTREAM_CATEGORIES)
+                value = selectors.disclosure_value_shown(
+                    name, value, revenue_currency=disclosure.revenue_currency
+                )
                 rows.append((labels[name].label, value))
             if key == "scope3":
                 rows.append(("What the figures cover", disclosure.boundary_label))

@@ -156,12 +156,14 @@ def disclosure_request_create(
     due_date: datetime.date,
     message: str = "",
     reason: str = "",
+    now: datetime.datetime | None = None,
     **asks,
 ) -> DisclosureRequest:
     """Ask a vendor to disclose a reporting year; emails its contacts who receive reminders.
 
     One live (not closed) request per vendor and year; a second one is refused naming
-    ``reporting_year``. ``sent_at`` is set when at least one contact is emailed.
+    ``reporting_year``. ``sent_at`` is set when at least one contact is emailed: at ``now``,
+    the current time unless a caller replaying past events (the demo) says when it happened.
     """
     _check_asks(asks)
     request = DisclosureRequest(
@@ -187,7 +189,7 @@ def disclosure_request_create(
                 }
             )
         recipients = _recipients(vendor)
-        request.sent_at = timezone.now() if recipients else None
+        request.sent_at = (now or timezone.now()) if recipients else None
         request.save()
         audit_event_record(
             actor=actor,
@@ -469,13 +471,19 @@ def disclosure_check(
 
 
 def disclosure_submit(
-    *, actor, disclosure: EmissionsDisclosure, confirm_warnings: bool = False, reason: str = ""
+    *,
+    actor,
+    disclosure: EmissionsDisclosure,
+    confirm_warnings: bool = False,
+    reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> EmissionsDisclosure:
     """Submit a draft or rejected disclosure for review.
 
     Errors refuse it (``ValidationError`` by field); warnings refuse it with
     :class:`DisclosureWarningsUnconfirmed` unless ``confirm_warnings``. The warnings, and who
     confirmed them when, are stored; earlier review fields are cleared (history keeps them).
+    ``now`` is when it was submitted (default: the current time).
     """
     with transaction.atomic(), acting_as(actor, reason or "disclosure submitted"):
         locked = EmissionsDisclosure.objects.select_for_update().get(pk=disclosure.pk)
@@ -486,7 +494,7 @@ def disclosure_submit(
         result = _validate(disclosure, submitting=True)
         if result.warnings and not confirm_warnings:
             raise DisclosureWarningsUnconfirmed(result.warnings)
-        now = timezone.now()
+        now = now or timezone.now()
         previous_status = locked.status
         disclosure.warnings = result.warnings
         disclosure.warnings_confirmed_by = actor if result.warnings else None
@@ -586,13 +594,19 @@ def _lock_submitted(disclosure: EmissionsDisclosure) -> EmissionsDisclosure:
 
 
 def disclosure_accept(
-    *, actor, disclosure: EmissionsDisclosure, comment: str = "", reason: str = ""
+    *,
+    actor,
+    disclosure: EmissionsDisclosure,
+    comment: str = "",
+    reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> EmissionsDisclosure:
     """Accept a submitted disclosure.
 
     An accepted disclosure of the same vendor, period and reporting entity is superseded: kept,
     marked superseded and pointed at this one (a restatement, GHG Protocol Corporate Standard
-    ch. 5). The request becomes accepted; the vendor's contacts are emailed.
+    ch. 5). The request becomes accepted; the vendor's contacts are emailed. ``now`` is when it
+    was reviewed (default: the current time).
     """
     with transaction.atomic(), acting_as(actor, reason or "disclosure accepted"):
         _lock_submitted(disclosure)
@@ -619,7 +633,7 @@ def disclosure_accept(
             )
         disclosure.status = Status.ACCEPTED
         disclosure.reviewed_by = actor
-        disclosure.reviewed_at = timezone.now()
+        disclosure.reviewed_at = now or timezone.now()
         disclosure.review_comment = (comment or "").strip()
         disclosure.save()
         request = disclosure.request
@@ -644,11 +658,17 @@ def disclosure_accept(
 
 
 def disclosure_reject(
-    *, actor, disclosure: EmissionsDisclosure, comment: str, reason: str = ""
+    *,
+    actor,
+    disclosure: EmissionsDisclosure,
+    comment: str,
+    reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> EmissionsDisclosure:
     """Reject a submitted disclosure with a comment the vendor sees; the vendor can revise it.
 
-    The request goes back to open (overdue when its due date has passed).
+    The request goes back to open (overdue when its due date has passed at ``now``, when it was
+    reviewed; default: the current time).
     """
     comment = (comment or "").strip()
     if not comment:
@@ -657,14 +677,15 @@ def disclosure_reject(
         )
     with transaction.atomic(), acting_as(actor, reason or "disclosure rejected"):
         _lock_submitted(disclosure)
+        now = now or timezone.now()
         disclosure.status = Status.REJECTED
         disclosure.reviewed_by = actor
-        disclosure.reviewed_at = timezone.now()
+        disclosure.reviewed_at = now
         disclosure.review_comment = comment
         disclosure.save()
         request = disclosure.request
         if request is not None and request.status != DisclosureRequest.Status.CLOSED:
-            overdue = request.due_date < timezone.localdate()
+            overdue = request.due_date < timezone.localdate(now)
             request.status = (
                 DisclosureRequest.Status.OVERDUE if overdue else DisclosureRequest.Status.OPEN
             )

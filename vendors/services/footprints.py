@@ -61,7 +61,7 @@ def _document_load(document):
 
 
 def product_footprint_import(
-    *, actor, vendor: Vendor, document, source_name: str = ""
+    *, actor, vendor: Vendor, document, source_name: str = "", reason: str = REASON
 ) -> list[ProductFootprint]:
     """Store every ProductFootprint of a PACT document for ``vendor``, or none.
 
@@ -70,7 +70,8 @@ def product_footprint_import(
     ``vendors.pact`` for the mapping and the per-declared-unit rule). Refused with
     :class:`FootprintImportRefused` naming each JSON path: invalid JSON, non-UTF-8, too large or
     too deeply nested documents, invalid footprints, and footprints whose id and version this
-    vendor already uploaded. Each stored footprint keeps its own JSON object as ``raw_document``.
+    vendor already uploaded. Each stored footprint keeps its own JSON object as ``raw_document``;
+    ``reason`` goes on its history and audit event.
     """
     parsed = pact_parse(_document_load(document))
     if parsed.errors:
@@ -93,7 +94,7 @@ def product_footprint_import(
     if refused:
         raise FootprintImportRefused(sorted(refused, key=lambda e: e.path))
     try:
-        with transaction.atomic(), acting_as(actor, REASON):
+        with transaction.atomic(), acting_as(actor, reason):
             stored = [
                 ProductFootprint.objects.create(vendor=vendor, created_by=actor, **fp.fields)
                 for fp in parsed.footprints
@@ -103,7 +104,7 @@ def product_footprint_import(
                     actor=actor,
                     verb=AuditEvent.Verb.CREATED,
                     target=footprint,
-                    reason=REASON,
+                    reason=reason,
                     details={
                         "pact_id": str(footprint.pact_id),
                         "pact_version": footprint.pact_version,

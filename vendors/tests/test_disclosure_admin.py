@@ -242,7 +242,8 @@ def test_submitted_disclosure_is_shown_read_only_with_warnings_evidence_and_hist
     assert page.status_code == 200
     text = page.content.decode()
     assert b'name="_save"' not in page.content
-    assert "1200.500" in text
+    assert "1,200.5 tCO2e" in text  # the vendor's 1200.500, grouped with its unit
+    assert "USD 50,000,000.00" in text
     assert disclosure.warnings, "the six-month period should have raised a warning"
     assert disclosure.warnings[0]["message"] in text
     assert "member" in text  # who confirmed the warnings
@@ -416,4 +417,4 @@ def test_product_footprint_is_read_only_and_its_raw_document_is_escaped(
     assert b'name="_save"' not in page.content
     listing = client.get(_url("productfootprint_changelist")).content.decode()
     assert "H200 accelerator card" in listing
-    assert "1480.5" in listing
+    assert "1,480.5 kgCO2e" in listing

@@ -191,7 +191,7 @@ def test_rejected_disclosure_shows_comment_is_editable_and_has_history(
     assert disclosure.status == "submitted"
     text = client.get(url_of(request_a)).content.decode()
     assert "History" in text
-    assert "Scope 1 (tCO2e): 1200.500 -&gt; 1300.000" in text
+    assert "Scope 1 (tCO2e): 1,200.5 tCO2e -&gt; 1,300 tCO2e" in text
     assert "status: submitted -&gt; rejected" in text
     assert "member" in text
 

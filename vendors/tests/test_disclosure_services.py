@@ -427,3 +427,32 @@ def test_officer_verifies_a_certificate(member, officer, vendor_a):
     assert certification.verification_note == "Checked BSI."
     assert events("accepted", certification).get().actor == officer
     assert certification.history.latest().history_user == officer
+
+
+def test_a_replayed_workflow_keeps_the_moments_it_is_given(officer, member, vendor_a, contacts):
+    # The demo (and any replay of past events) says when each step happened; the history records
+    # still say when they were written.
+    sent, handed_in, reviewed = (
+        datetime.datetime(2024, month, 15, 9, 0, tzinfo=datetime.UTC) for month in (3, 4, 5)
+    )
+    request = services.disclosure_request_create(
+        actor=officer,
+        vendor=vendor_a,
+        reporting_year=2023,
+        due_date=datetime.date(2024, 6, 28),
+        now=sent,
+    )
+    values = VALUES | {
+        "period_start": datetime.date(2023, 1, 1),
+        "period_end": datetime.date(2023, 12, 31),
+    }
+    draft = services.disclosure_save_draft(actor=member, vendor=vendor_a, request=request, **values)
+    services.disclosure_submit(actor=member, disclosure=draft, confirm_warnings=True, now=handed_in)
+    services.disclosure_reject(actor=officer, disclosure=draft, comment="Add fab 2.", now=reviewed)
+
+    draft.refresh_from_db()
+    request.refresh_from_db()
+    assert (request.sent_at, draft.submitted_at, draft.reviewed_at) == (sent, handed_in, reviewed)
+    # Due on 28 June 2024 and rejected in May 2024: open again, not overdue.
+    assert request.status == "open"
+    assert draft.history.latest("history_id").history_date > reviewed

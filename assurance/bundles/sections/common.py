@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from assurance.bundles.sections import Section, section_render
+from tenderleaf import numbers
 
 _HISTORY_META = {
     "history_id",
@@ -36,18 +37,44 @@ class Change:
     reason: str
 
 
-def display(value) -> str:
+# Fields holding money, and where their currency is: the field ``<name>_currency``, or else the
+# model's ``currency`` (a KPI report's ``value`` has no currency, so it stays a plain number).
+_MONEY_FIELDS = {"amount", "price", "revenue", "value"}
+# Integer fields that count things (spend lines, chunks, bytes); other ints are ids and years.
+_COUNT_SUFFIXES = ("_total", "_done", "_count", "_bytes")
+
+
+def display(value, *, field: str = "", record=None) -> str:
+    """A stored value as the bundle's tables print it. Figures read with their unit, taken from
+    the field's name as the style guide names them (``*_tco2e``, ``*kgco2e``, ``*_pct``), or
+    with their currency; other numbers are grouped; ids and years (ints) are left alone."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, decimal.Decimal):
-        return format(value, "f")
+        return _figure(value, field, record)
+    if isinstance(value, int) and field.endswith(_COUNT_SUFFIXES):
+        return numbers.quantity(value)
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _figure(value: decimal.Decimal, field: str, record) -> str:
+    if field.endswith("_tco2e"):
+        return numbers.tco2e(value)
+    if field.endswith("kgco2e"):
+        return numbers.emissions(value)
+    if field.endswith("_pct"):
+        return numbers.percent(value)
+    if field in _MONEY_FIELDS and record is not None:
+        currency = getattr(record, f"{field}_currency", None) or getattr(record, "currency", None)
+        if currency:
+            return numbers.money(value, currency)
+    return numbers.quantity(value)
 
 
 def history_records(model, object_ids) -> dict[int, list]:
@@ -101,8 +128,8 @@ def history_changes(model, records: list) -> list[Change]:
                     who,
                     action,
                     str(f.verbose_name),
-                    "" if previous is None else display(old),
-                    display(new),
+                    "" if previous is None else display(old, field=f.attname, record=previous),
+                    display(new, field=f.attname, record=record),
                     reason,
                 )
             )

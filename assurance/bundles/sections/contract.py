@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
 from assurance.bundles.svg import trajectory_chart
+from tenderleaf import numbers
 
 
 def _year_fraction(day) -> float:
@@ -90,7 +91,7 @@ def load_contract(contract_id: int) -> ScopeContent:
         )
     on_track = sum(1 for r in reports if r.on_track)
     figures = [
-        ("Contract value", f"{contract.value} {contract.currency}"),
+        ("Contract value", numbers.money(contract.value, contract.currency)),
         ("Status", contract.get_status_display()),
         ("KPI clauses", str(len(clauses))),
         ("KPI reports (on track)", f"{len(reports)} ({on_track})"),

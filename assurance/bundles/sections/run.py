@@ -10,11 +10,13 @@ from django.db.models import Count, Sum
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
 from assurance.bundles.svg import bar_chart
+from tenderleaf import numbers
 
 _T = Decimal(1000)
 
 
 def _t(kg) -> Decimal:
+    """Tonnes for the charts' bars; text goes through :mod:`tenderleaf.numbers`."""
     return (Decimal(kg or 0) / _T).quantize(Decimal("0.001"))
 
 
@@ -46,9 +48,9 @@ def load_run(run_id: int) -> ScopeContent:
                 "vendor": name,
                 "category": EmissionEstimate.Category(g.key[1]).label,
                 "lines": total.lines,
-                "t": _t(total.kgco2e),
-                "low_t": _t(total.low_kgco2e),
-                "high_t": _t(total.high_kgco2e),
+                "kgco2e": total.kgco2e,
+                "low_kgco2e": total.low_kgco2e,
+                "high_kgco2e": total.high_kgco2e,
                 "dq": g.dq,
                 "dq_range": f"{g.dq_min}-{g.dq_max}" if g.dq_min is not None else "—",
                 "indicators": " / ".join(str(v) for v in g.indicators) if g.indicators else "—",
@@ -63,26 +65,30 @@ def load_run(run_id: int) -> ScopeContent:
     )
     for m in methods:
         m["label"] = EmissionEstimate.Method(m["method"]).label
-        m["t"] = _t(m["kg"])
+    # One unit per table, chosen by its largest figure, so its rows compare at a glance.
+    unit = numbers.emissions_unit(*(r["high_kgco2e"] for r in rows), *(m["kg"] for m in methods))
+    total_unit = numbers.emissions_unit(run.total_kgco2e, run.high_kgco2e)
     run_history = history_records(InventoryRun, [run.pk])
     files = evidence_files_for(targets=[run])
     top = sorted(by_vendor.items(), key=lambda item: (-item[1], item[0]))[:10]
     figures = [
         ("Reporting year", str(run.reporting_year)),
         ("Status", run.get_status_display()),
-        ("Total, tCO2e", str(_t(run.total_kgco2e))),
-        ("Range, tCO2e", f"{_t(run.low_kgco2e)} to {_t(run.high_kgco2e)}"),
+        ("Total", numbers.emissions(run.total_kgco2e, total_unit)),
+        ("Range (95 %)", numbers.emissions_range(run.low_kgco2e, run.high_kgco2e, total_unit)),
         ("How the range was combined", run_uncertainty_label(run)),
         ("Method version", str(run.method_version)),
         (
             "Data quality, emissions-weighted (1 best to 5)",
             str((run.plan or {}).get("summary", {}).get("dq_weighted") or "—"),
         ),
-        ("Spend lines", str(run.lines_total)),
+        ("Spend lines", numbers.quantity(run.lines_total)),
         ("Pinned datasets", str(len(datasets))),
         (
             "Unaccounted spend",
-            ", ".join(f"{v} {k}" for k, v in sorted((run.unaccounted_amount or {}).items()))
+            ", ".join(
+                numbers.money(v, k) for k, v in sorted((run.unaccounted_amount or {}).items())
+            )
             or "none",
         ),
     ]
@@ -120,6 +126,7 @@ def load_run(run_id: int) -> ScopeContent:
             {
                 "rows": rows,
                 "methods": methods,
+                "unit": unit,
                 "run": run,
                 "uncertainty": run_uncertainty_label(run),
                 "unknown_terms": (run.plan or {}).get("summary", {}).get("unknown_terms", []),

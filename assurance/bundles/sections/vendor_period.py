@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import (
-    display,
     evidence_files_for,
     history_changes,
     history_records,
 )
 from assurance.bundles.svg import bar_chart
+from tenderleaf import numbers
 
 
 def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
@@ -84,8 +84,8 @@ def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
             str(sum(1 for d in accepted if d.upstream_complete)),
         ),
         (
-            "Scope 1 + 2 (market-based), accepted, tCO2e",
-            display(
+            "Scope 1 + 2 (market-based), accepted",
+            numbers.tco2e(
                 sum((d.scope1_tco2e + (d.scope2_market_tco2e or 0) for d in accepted), Decimal(0))
             ),
         ),

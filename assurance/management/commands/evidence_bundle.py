@@ -11,6 +11,7 @@ from assurance.bundles.services import (
 )
 from assurance.history import acting_as_system
 from assurance.models import EvidenceBundle
+from config.progress import CommandProgress
 
 
 class Command(BaseCommand):
@@ -67,9 +68,14 @@ class Command(BaseCommand):
         except (Vendor.DoesNotExist, Contract.DoesNotExist, InventoryRun.DoesNotExist) as error:
             raise CommandError(str(error)) from error
 
-        with acting_as_system("evidence_bundle command") as system:
+        bar = CommandProgress(self.stdout, verbosity=options["verbosity"], unit="%", total=100)
+        with bar, acting_as_system("evidence_bundle command") as system:
             bundle = evidence_bundle_request(actor=system, queue=False, **kwargs)
-            bundle = evidence_bundle_generate(bundle_id=bundle.pk, actor=system)
+            bundle = evidence_bundle_generate(
+                bundle_id=bundle.pk,
+                actor=system,
+                progress=lambda percent, total, step: bar.update(percent, total, desc=step),
+            )
         if bundle.status != EvidenceBundle.Status.DONE:
             raise CommandError(f"Bundle #{bundle.pk} failed: {bundle.error}")
         pdf_path = Path(output)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assurance.history import acting_as_system
+from config.progress import CommandProgress
 from scope3 import adapters, selectors
 from scope3.models import InventoryRun
 from scope3.services import runs
@@ -89,7 +90,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        run = self._resume(options) if options["resume"] else self._start(options)
+        self.verbosity = options["verbosity"]
+        self._bar = None
+        try:
+            run = self._resume(options) if options["resume"] else self._start(options)
+        finally:
+            self._bar_close()
         if options["output"]:
             if run.status != InventoryRun.Status.COMPLETED:
                 raise CommandError(
@@ -173,10 +179,21 @@ class Command(BaseCommand):
         return self._wait(run) if options["wait"] else run
 
     def _progress(self, run: InventoryRun) -> None:
-        self.stdout.write(
-            f"  {run.chunks_done}/{run.chunks_total} chunks ({run.lines_total} lines)",
-            ending="\r" if self.stdout.isatty() else "\n",
+        """A bar on a terminal, else a line per chunk; nothing at -v 0 (see CommandProgress)."""
+        if self._bar is None:
+            self._bar = CommandProgress(
+                self.stdout, verbosity=self.verbosity, desc=f"Run #{run.pk}", unit="chunk"
+            )
+        self._bar.update(
+            run.chunks_done,
+            run.chunks_total,
+            line=f"  {run.chunks_done}/{run.chunks_total} chunks ({run.lines_total} lines)",
         )
+
+    def _bar_close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def _wait(self, run: InventoryRun) -> InventoryRun:
         last = None
@@ -194,6 +211,7 @@ class Command(BaseCommand):
             time.sleep(POLL_SECONDS)
 
     def _summary(self, run: InventoryRun) -> None:
+        self._bar_close()
         unaccounted = ", ".join(f"{amount} {cur}" for cur, amount in run.unaccounted_amount.items())
         summary = (run.plan or {}).get("summary", {})
         self.stdout.write(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from assurance.history import acting_as_system
+from config.progress import CommandProgress
 from scope3.models import FactorDataset
 from scope3.services.factors import (
     IMPORT_REASON,
@@ -61,24 +62,33 @@ class Command(BaseCommand):
         if starter_pack or kind == STARTER:
             if source:
                 raise CommandError("--starter-pack takes no file: it imports scope3/data/*.csv")
-            return self._starter_pack()
+            return self._starter_pack(options["verbosity"])
         if not kind:
             raise CommandError("give --kind (or --starter-pack)")
         if not source:
             raise CommandError("give the path or URL of the file to import")
-        with acting_as_system(IMPORT_REASON) as system:
+        bar = CommandProgress(self.stdout, verbosity=options["verbosity"], unit="row")
+        with bar, acting_as_system(IMPORT_REASON) as system:
             try:
                 result = factor_dataset_import(
-                    actor=system, kind=kind, source=source, version=dataset_version
+                    actor=system,
+                    kind=kind,
+                    source=source,
+                    version=dataset_version,
+                    progress=lambda done, total, step: bar.update(done, total, desc=step),
                 )
             except FactorFileError as exc:
                 raise CommandError(self._report(source, exc)) from exc
         self.stdout.write(result.message)
 
-    def _starter_pack(self):
-        with acting_as_system(IMPORT_REASON) as system:
+    def _starter_pack(self, verbosity: int):
+        bar = CommandProgress(self.stdout, verbosity=verbosity, unit="table")
+        with bar, acting_as_system(IMPORT_REASON) as system:
             try:
-                pack = starter_pack_import(actor=system)
+                pack = starter_pack_import(
+                    actor=system,
+                    progress=lambda done, total, step: bar.update(done, total, desc=step),
+                )
             except FactorFileError as exc:
                 raise CommandError(self._report("the starter pack", exc)) from exc
         results = pack.tables

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assurance.history import acting_as_system
 from assurance.storage import evidence_storage
+from config.progress import CommandProgress
 from scope3.importers.spend import FIELDS
 from scope3.models import ImportBatch
 from scope3.services.spend import (
@@ -34,6 +35,20 @@ def _mapping(text: str) -> tuple[str, str]:
             f"--map {text!r}: {field.strip()!r} is not a field; fields: {', '.join(FIELDS)}"
         )
     return header.strip(), field.strip()
+
+
+def _rows_estimate(path: Path) -> int | None:
+    """About how many data rows a CSV holds (its lines less the header; a quoted line break makes
+    it a little high), to size the progress bar only; None for a spreadsheet or an unreadable
+    file (the bar then counts without a total)."""
+    if path.suffix.lower() != ".csv":
+        return None
+    try:
+        with path.open("rb") as handle:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return None
+    return max(lines - 1, 1)
 
 
 class Command(BaseCommand):
@@ -66,7 +81,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, partial=False, mappings=(), reject_file=None, **options):
         column_map = dict(_mapping(item) for item in mappings)
-        with acting_as_system(IMPORT_REASON) as system:
+        bar = CommandProgress(self.stdout, verbosity=options["verbosity"], unit="row")
+        estimate = _rows_estimate(Path(path)) if bar.shown else None
+
+        def progress(done, total, step):
+            bar.update(done, total if total is not None else estimate, note=step)
+
+        with bar, acting_as_system(IMPORT_REASON) as system:
             try:
                 batch = spend_import(
                     actor=system,
@@ -75,6 +96,7 @@ class Command(BaseCommand):
                     source=ImportBatch.Source.COMMAND,
                     partial=partial,
                     column_map=column_map,
+                    progress=progress,
                 )
             except SpendImportRefused as exc:
                 raise CommandError(f"Nothing was imported: {exc.message}") from exc

@@ -1,9 +1,14 @@
-"""``manage.py seed_demo``: a demo vendor master, staff personas and two portal users.
+"""Demo vendor master for ``seed_demo``: vendors, contacts, certificates with PDF evidence, two
+portal users, disclosure requests and disclosures for 2023 to 2025 played through the services,
+and the PACT product footprints of the samples in docs/samples/.
 
 Idempotent: every row is looked up by its natural key (vendor name, contact email, certificate
-kind and number, username) and saved only when a value differs, so a second run writes nothing,
-not even history. Certificate dates are set relative to the day of the first run and left alone
-afterwards, which keeps "expiring soon" meaningful on the day the demo is seeded.
+kind and number, username, vendor and reporting year, footprint id) and saved only when a value
+differs, so a second run writes nothing, not even history. Certificate dates are set relative to
+the day of the first run and left alone afterwards, which keeps "expiring soon" meaningful on the
+day the demo is seeded. Disclosures cover fixed reporting years (those of the sample spend
+ledger, docs/samples/README.md); each workflow step is dated when it would have happened
+(``now`` passed to the services), while history records keep the moment they were written.
 
 The vendors are fictitious; their web sites use the reserved ``.example`` domain and their LEIs
 are made up (``DEMO`` in the entity part) with check digits that pass ISO 17442.
@@ -12,30 +17,23 @@ are made up (``DEMO`` in the entity part) with check digits that pass ISO 17442.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import totp_device_demo_ensure
-from assurance.history import acting_as, acting_as_system
+from accounts.demo import demo_user_ensure
+from assurance.demo import REASON, demo_pdf, sample_path
+from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
-from contracts import demo as contracts_demo
-from procurement import demo as procurement_demo
-from scope3.services.factors import factor_starter_pack_import
 from vendors.models import (
     Certification,
     DisclosureRequest,
     EmissionsDisclosure,
+    ProductFootprint,
     Vendor,
     VendorContact,
     VendorMembership,
@@ -56,13 +54,7 @@ from vendors.services import (
     vendor_create,
     vendor_update,
 )
-
-REASON = "seed_demo"
-# Long enough for the validators (10+ characters), not a common password, not all digits.
-DEFAULT_PASSWORD = "leafy-demo-2026"  # noqa: S105 - a published demo password, by design
-# Staff also confirm a one-time code at sign-in; the demo's staff share this published
-# authenticator key (base32), printed with the logins. Never use it outside the demo.
-DEMO_TOTP_SECRET = "TENDERLEAFDEMOTOTPSECRETKEYSEVEN"  # noqa: S105 - published, by design
+from vendors.services.footprints import product_footprint_import
 
 Kind = Certification.Kind
 Cat = Vendor.Category
@@ -364,23 +356,6 @@ VENDORS: tuple[VendorSpec, ...] = (
 
 
 @dataclass(frozen=True)
-class StaffSpec:
-    username: str
-    group: str
-    first_name: str
-    last_name: str
-    what: str
-
-
-STAFF: tuple[StaffSpec, ...] = (
-    StaffSpec("officer", "procurement", "Priya", "Raman", "procurement officer"),
-    StaffSpec("evaluator", "evaluators", "Tomás", "Ibarra", "bid evaluator"),
-    StaffSpec("analyst", "sustainability", "Mei", "Chen", "sustainability analyst"),
-    StaffSpec("auditor", "auditors", "Jonas", "Weber", "auditor (read-only)"),
-)
-
-
-@dataclass(frozen=True)
 class PortalSpec:
     username: str
     vendor: str
@@ -409,29 +384,73 @@ class DisclosureScenario:
     """One request's story, played through the services in order.
 
     Steps: draft, evidence, submit, reject, revise, accept, restate (a new draft for the same
-    period), overdue, closed.
+    period), overdue, closed. The request is due ``due`` or, for requests whose state depends on
+    today (open, overdue), ``due_in_days`` after the day of the first run.
     """
 
     vendor: str
-    years_ago: int
+    year: int
     due_in_days: int
     steps: tuple[str, ...]
     scope1_tco2e: str = "0"
     scope2_location_tco2e: str = "0"
     scope2_market_tco2e: str = "0"
-    revenue_musd: str = "0"
+    revenue_m: str = "0"
+    revenue_currency: str = "USD"
     # What the figures cover (vendors/boundary.py): no upstream figure means Scope 1 and 2 only.
     scope3_upstream_tco2e: str = ""
     scope3_upstream_categories: tuple[int, ...] = ()
     allocated_to_us_tco2e: str = ""
     allocation_boundary: str = ""
+    allocation_method: str = EmissionsDisclosure.AllocationMethod.ECONOMIC
+    verification: str = EmissionsDisclosure.Verification.LIMITED
+    due: datetime.date | None = None
 
 
 DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
+    # --- 2023: the first year asked; everything answered and accepted ---------------------------
+    # Cradle-to-gate (upstream categories 1-4) without an allocation: the hybrid method uses its
+    # intensity.
+    DisclosureScenario(
+        "Northwind Accelerators",
+        2023,
+        0,
+        ("draft", "evidence", "submit", "accept"),
+        "1920.800",
+        "5260.000",
+        "2610.000",
+        "58",
+        scope3_upstream_tco2e="36200.000",
+        scope3_upstream_categories=(1, 2, 3, 4),
+        due=datetime.date(2024, 6, 28),
+    ),
+    DisclosureScenario(
+        "Kestrel Compute Systems",
+        2023,
+        0,
+        ("draft", "submit", "accept"),
+        "655.000",
+        "3980.000",
+        "3720.000",
+        "198",
+        due=datetime.date(2024, 6, 28),
+    ),
+    DisclosureScenario(
+        "Cirrus Harbor Cloud",
+        2023,
+        0,
+        ("draft", "submit", "accept"),
+        "2310.000",
+        "84500.000",
+        "23800.000",
+        "1310",
+        due=datetime.date(2024, 6, 28),
+    ),
+    # --- 2024 -----------------------------------------------------------------------------------
     # Accepted after a rejection and a revision, then restated: the first version is superseded.
     DisclosureScenario(
         "Northwind Accelerators",
-        2,
+        2024,
         -300,
         (
             "draft",
@@ -456,10 +475,84 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
         allocated_to_us_tco2e="286.000",
         allocation_boundary="cradle_to_gate",
     ),
-    # This year's request, answered with a draft so far.
+    # Upstream Scope 3 without categories 2 to 4: accepted, but not cradle-to-gate, so the
+    # inventory falls back to the next method and says what the disclosure lacked.
+    DisclosureScenario(
+        "Kestrel Compute Systems",
+        2024,
+        0,
+        ("draft", "submit", "accept"),
+        "648.000",
+        "3940.000",
+        "3690.000",
+        "205",
+        scope3_upstream_tco2e="5050.000",
+        scope3_upstream_categories=(1, 6, 7),
+        due=datetime.date(2025, 6, 30),
+    ),
+    # Cradle-to-gate, every upstream category, revenue in euros: hybrid by intensity.
+    DisclosureScenario(
+        "Alder Server Works",
+        2024,
+        0,
+        ("draft", "evidence", "submit", "accept"),
+        "418.200",
+        "1760.000",
+        "402.000",
+        "46",
+        revenue_currency="EUR",
+        scope3_upstream_tco2e="3480.000",
+        scope3_upstream_categories=(1, 2, 3, 4, 5, 6, 7, 8),
+        verification=EmissionsDisclosure.Verification.REASONABLE,
+        due=datetime.date(2025, 6, 30),
+    ),
+    # Accepted at the first attempt: Scope 1 and 2 only.
+    DisclosureScenario(
+        "Cirrus Harbor Cloud",
+        2024,
+        -330,
+        ("draft", "submit", "accept"),
+        "2200.000",
+        "88000.000",
+        "21000.000",
+        "1450",
+    ),
+    # An allocation to us that covers Scope 1 and 2 only: not a cradle-to-gate figure.
+    DisclosureScenario(
+        "Tidewater Data Centres",
+        2024,
+        0,
+        ("draft", "submit", "accept"),
+        "96.000",
+        "7400.000",
+        "1150.000",
+        "88",
+        revenue_currency="EUR",
+        allocated_to_us_tco2e="41.000",
+        allocation_boundary="scope12",
+        allocation_method=EmissionsDisclosure.AllocationMethod.PHYSICAL,
+        due=datetime.date(2025, 6, 30),
+    ),
+    # Not verified by a third party.
+    DisclosureScenario(
+        "Meridian Fabric Networks",
+        2024,
+        0,
+        ("draft", "submit", "accept"),
+        "310.000",
+        "2050.000",
+        "1720.000",
+        "240",
+        verification=EmissionsDisclosure.Verification.NONE,
+        due=datetime.date(2025, 6, 30),
+    ),
+    # Closed without an answer (the vendor was a prospect that year).
+    DisclosureScenario("Polar Vault Colocation", 2024, -300, ("closed",)),
+    # --- 2025: this year's requests -------------------------------------------------------------
+    # Answered with a draft so far.
     DisclosureScenario(
         "Northwind Accelerators",
-        1,
+        2025,
         30,
         ("draft",),
         "1790.250",
@@ -473,7 +566,7 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
     # leaves out categories 2 to 4, so it is not cradle-to-gate.
     DisclosureScenario(
         "Kestrel Compute Systems",
-        1,
+        2025,
         21,
         ("draft", "submit", "reject"),
         "640.000",
@@ -486,7 +579,7 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
     # Submitted, waiting for the officer's review: Scope 1 and 2 only, allocated to us.
     DisclosureScenario(
         "Alder Server Works",
-        1,
+        2025,
         14,
         ("draft", "evidence", "submit"),
         "410.500",
@@ -496,32 +589,55 @@ DISCLOSURE_SCENARIOS: tuple[DisclosureScenario, ...] = (
         allocated_to_us_tco2e="54.000",
         allocation_boundary="scope12",
     ),
-    # Accepted at the first attempt: Scope 1 and 2 only.
+    # Cradle-to-gate and accepted: the 2025 inventory uses it from the start.
     DisclosureScenario(
-        "Cirrus Harbor Cloud",
-        2,
-        -330,
+        "Tidewater Data Centres",
+        2025,
+        -20,
         ("draft", "submit", "accept"),
-        "2200.000",
-        "88000.000",
-        "21000.000",
-        "1450",
+        "91.000",
+        "7050.000",
+        "980.000",
+        "94",
+        revenue_currency="EUR",
+        scope3_upstream_tco2e="4600.000",
+        scope3_upstream_categories=(1, 2, 3, 4, 5, 6, 7),
+    ),
+    # Submitted; the Scope 3 demo accepts it between two runs of 2025, which makes the second
+    # run a restatement (scope3/demo.py).
+    DisclosureScenario(
+        "Polar Vault Colocation",
+        2025,
+        20,
+        ("draft", "evidence", "submit"),
+        "12.400",
+        "210.000",
+        "35.000",
+        "38",
+        revenue_currency="EUR",
+        scope3_upstream_tco2e="2150.000",
+        scope3_upstream_categories=(1, 2, 3, 4),
     ),
     # Nothing received and past due.
-    DisclosureScenario("Cirrus Harbor Cloud", 1, -10, ("overdue",)),
+    DisclosureScenario("Cirrus Harbor Cloud", 2025, -10, ("overdue",)),
     # Open, untouched.
-    DisclosureScenario("Bluestone Storage Systems", 1, 45, ()),
-    # Closed without an answer (the vendor was a prospect that year).
-    DisclosureScenario("Polar Vault Colocation", 2, -300, ("closed",)),
+    DisclosureScenario("Bluestone Storage Systems", 2025, 45, ()),
+)
+
+# The PACT samples (docs/samples/) and the vendor whose document each is.
+FOOTPRINT_SAMPLES = (
+    ("Northwind Accelerators", "pact-v3-footprint.json"),
+    ("Meridian Fabric Networks", "pact-v2-footprints.json"),
 )
 
 
-def _disclosure_values(scenario: DisclosureScenario, year: int) -> dict:
+def _disclosure_values(scenario: DisclosureScenario) -> dict:
     allocated = scenario.allocated_to_us_tco2e
+    verified = scenario.verification != EmissionsDisclosure.Verification.NONE
     return {
         "reporting_entity": scenario.vendor,
-        "period_start": datetime.date(year, 1, 1),
-        "period_end": datetime.date(year, 12, 31),
+        "period_start": datetime.date(scenario.year, 1, 1),
+        "period_end": datetime.date(scenario.year, 12, 31),
         "scope1_tco2e": Decimal(scenario.scope1_tco2e),
         "scope2_location_tco2e": Decimal(scenario.scope2_location_tco2e),
         "scope2_market_tco2e": Decimal(scenario.scope2_market_tco2e),
@@ -529,46 +645,21 @@ def _disclosure_values(scenario: DisclosureScenario, year: int) -> dict:
             Decimal(scenario.scope3_upstream_tco2e) if scenario.scope3_upstream_tco2e else None
         ),
         "scope3_upstream_categories": list(scenario.scope3_upstream_categories),
-        "revenue": Decimal(scenario.revenue_musd) * 1_000_000,
-        "revenue_currency": "USD",
+        "revenue": Decimal(scenario.revenue_m) * 1_000_000,
+        "revenue_currency": scenario.revenue_currency,
         "allocated_to_us_tco2e": Decimal(allocated) if allocated else None,
         "allocation_boundary": scenario.allocation_boundary,
-        "allocation_method": EmissionsDisclosure.AllocationMethod.ECONOMIC if allocated else "",
+        "allocation_method": scenario.allocation_method if allocated else "",
         "allocation_uncertainty_pct": Decimal("20") if allocated else None,
-        "verification": EmissionsDisclosure.Verification.LIMITED,
-        "verification_standard": EmissionsDisclosure.Standard.ISO_14064_3,
-        "verifier": "Demo Verification Services",
+        "verification": scenario.verification,
+        "verification_standard": EmissionsDisclosure.Standard.ISO_14064_3 if verified else "",
+        "verifier": "Demo Verification Services" if verified else "",
         "methodology_notes": "GHG Protocol Corporate Standard; Scope 2 per the Scope 2 Guidance.",
     }
 
 
-def demo_pdf(text: str) -> bytes:
-    """A one-page PDF saying ``text``: small, valid (the xref offsets are computed), generated so
-    the demo ships no binary files."""
-    safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\")
-    safe = safe.replace(b"(", b"\\(").replace(b")", b"\\)")
-    stream = b"BT /F1 14 Tf 72 720 Td (" + safe + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+def _differs(instance, values: dict) -> bool:
+    return any(getattr(instance, name) != value for name, value in values.items())
 
 
 def evidence_file_upload_demo(actor, vendor: Vendor, cert: Certification):
@@ -585,131 +676,98 @@ def evidence_file_upload_demo(actor, vendor: Vendor, cert: Certification):
     )
 
 
-def _differs(instance, values: dict) -> bool:
-    return any(getattr(instance, name) != value for name, value in values.items())
+# --- the builder ---------------------------------------------------------------------------------
 
 
-class Tally:
-    def __init__(self):
-        self.created: dict[str, int] = {}
-        self.updated: dict[str, int] = {}
+class _Builder:
+    def __init__(self, *, system, tally, today: datetime.date, now: datetime.datetime):
+        self.system = system
+        self.tally = tally
+        self.today = today
+        self.now = now
+        self.officer = None
 
-    def add(self, what: str, *, created: bool = False, updated: bool = False) -> None:
-        if created:
-            self.created[what] = self.created.get(what, 0) + 1
-        elif updated:
-            self.updated[what] = self.updated.get(what, 0) + 1
+    # --- vendor master ----------------------------------------------------------------------
 
-    def summary(self) -> str:
-        if not self.created and not self.updated:
-            return "Demo data is up to date: nothing to change."
-        parts = [f"{n} {what} created" for what, n in self.created.items()]
-        parts += [f"{n} {what} updated" for what, n in self.updated.items()]
-        return "Demo data: " + ", ".join(parts) + "."
+    def vendor(self, spec: VendorSpec, *, owner) -> Vendor:
+        values = {
+            "legal_name": spec.legal_name,
+            "country": spec.country,
+            "naics_code": spec.naics_code,
+            "category": spec.category,
+            "status": spec.status,
+            "relationship_owner": owner,
+            "lei": spec.lei,
+            "tax_id": spec.tax_id,
+            "website": spec.website,
+        }
+        vendor = Vendor.objects.filter(name__iexact=spec.name).first()
+        if vendor is None:
+            vendor = vendor_create(actor=self.system, reason=REASON, name=spec.name, **values)
+            self.tally.add("vendors", created=True)
+        elif _differs(vendor, values):
+            vendor = vendor_update(actor=self.system, vendor=vendor, reason=REASON, **values)
+            self.tally.add("vendors", updated=True)
+        for contact_spec in spec.contacts:
+            self.contact(vendor, contact_spec)
+        for cert_spec in spec.certifications:
+            self.certification(vendor, cert_spec)
+        return vendor
 
-
-class Command(BaseCommand):
-    help = "Create or refresh the demo vendor master, staff personas and portal users (idempotent)."
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--password",
-            default=None,
-            help=f"Password for every demo login (default: {DEFAULT_PASSWORD}).",
-        )
-
-    def handle(self, *args, password=None, **options):
-        password = password or DEFAULT_PASSWORD
-        self.tally = Tally()
-        self.today = timezone.localdate()
-        with transaction.atomic(), acting_as_system(REASON) as system:
-            self.system = system
-            staff = {spec.username: self._staff_user(spec, password) for spec in STAFF}
-            for user in staff.values():
-                totp_device_demo_ensure(user=user, secret_base32=DEMO_TOTP_SECRET)
-            vendors = {spec.name: self._vendor(spec, owner=staff["officer"]) for spec in VENDORS}
-            portal_users = {
-                spec.vendor: self._portal_user(spec, vendors[spec.vendor], password)
-                for spec in PORTAL_USERS
-            }
-            self.officer = staff["officer"]
-            for vendor in vendors.values():
-                self._certificate_evidence(vendor)
-            self._vendor_uploaded_certificate(
-                vendors["Northwind Accelerators"], portal_users["Northwind Accelerators"]
+    def contact(self, vendor: Vendor, spec: ContactSpec) -> None:
+        values = {"name": spec.name, "role": spec.role, "language": spec.language}
+        contact = VendorContact.objects.filter(vendor=vendor, email__iexact=spec.email).first()
+        if contact is None:
+            vendor_contact_create(
+                actor=self.system, vendor=vendor, reason=REASON, email=spec.email, **values
             )
-            for scenario in DISCLOSURE_SCENARIOS:
-                vendor = vendors[scenario.vendor]
-                self._disclosure_scenario(scenario, vendor, portal_users.get(scenario.vendor))
-            # The other apps' demo data builds on these vendors and users; each is idempotent.
-            contracts_demo.seed_contracts(actor=system, today=self.today)
-            for _title in procurement_demo.seed_procurement(actor=system):
-                self.tally.add("RFPs", created=True)
-            # The Scope 3 starter pack (spend, hardware, freight, waste, FX, price index).
-            for result in factor_starter_pack_import(actor=system):
-                self.tally.add("factor datasets", created=result.created)
-        self.stdout.write(self.style.SUCCESS(self.tally.summary()))
-        self._print_logins(password)
+            self.tally.add("contacts", created=True)
+        elif _differs(contact, values):
+            vendor_contact_update(actor=self.system, contact=contact, reason=REASON, **values)
+            self.tally.add("contacts", updated=True)
 
-    # --- users ----------------------------------------------------------------------------
+    def certification(self, vendor: Vendor, spec: CertSpec) -> None:
+        values = {
+            "certification_body": spec.certification_body,
+            "accreditation_body": spec.accreditation_body,
+            "scope": spec.scope,
+            "status": spec.status,
+        }
+        cert = Certification.objects.filter(
+            vendor=vendor, kind=spec.kind, number=spec.number
+        ).first()
+        if cert is None:
+            if spec.expires_in_days is None:
+                expiry = None
+                issue = self.today - datetime.timedelta(days=400)
+            else:
+                expiry = self.today + datetime.timedelta(days=spec.expires_in_days)
+                # ISO management-system certificates run for three years.
+                issue = expiry - datetime.timedelta(days=3 * 365)
+            certification_create(
+                actor=self.system,
+                vendor=vendor,
+                reason=REASON,
+                kind=spec.kind,
+                number=spec.number,
+                issue_date=issue,
+                expiry_date=expiry,
+                **values,
+            )
+            self.tally.add("certifications", created=True)
+        elif _differs(cert, values):
+            certification_update(actor=self.system, certification=cert, reason=REASON, **values)
+            self.tally.add("certifications", updated=True)
 
-    def _check_password(self, user, password: str) -> None:
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise CommandError(
-                f"--password is not accepted for {user.username}: {' '.join(exc.messages)}"
-            ) from exc
+    # --- portal users -----------------------------------------------------------------------
 
-    def _user(self, username: str, password: str, **values):
-        User = get_user_model()
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User(username=username, **values)
-            self._check_password(user, password)
-            user.set_password(password)
-            user.save()
-            self.tally.add("users", created=True)
-            return user
-        changed = _differs(user, values)
-        for name, value in values.items():
-            setattr(user, name, value)
-        if not user.check_password(password):
-            self._check_password(user, password)
-            user.set_password(password)
-            changed = True
-        if changed:
-            user.save()
-            self.tally.add("users", updated=True)
-        return user
-
-    def _staff_user(self, spec: StaffSpec, password: str):
-        try:
-            group = Group.objects.get(name=spec.group)
-        except Group.DoesNotExist as exc:
-            raise CommandError(
-                f"The group {spec.group!r} does not exist; run `manage.py migrate` first."
-            ) from exc
-        user = self._user(
-            spec.username,
-            password,
-            first_name=spec.first_name,
-            last_name=spec.last_name,
-            email=f"{spec.username}@tenderleaf.example",
-            is_staff=True,
-            is_superuser=False,
-            is_active=True,
-        )
-        if not user.groups.filter(pk=group.pk).exists():
-            user.groups.add(group)
-        return user
-
-    def _portal_user(self, spec: PortalSpec, vendor: Vendor, password: str):
+    def portal_user(self, spec: PortalSpec, vendor: Vendor, password: str):
         contact = VendorContact.objects.get(vendor=vendor, email__iexact=spec.contact_email)
         first, _, last = contact.name.partition(" ")
-        user = self._user(
+        user = demo_user_ensure(
             spec.username,
             password,
+            tally=self.tally,
             first_name=first,
             last_name=last,
             email=contact.email,
@@ -744,81 +802,9 @@ class Command(BaseCommand):
             self.tally.add("contacts", updated=True)
         return user
 
-    # --- vendor master ----------------------------------------------------------------------
+    # --- certificates' evidence -------------------------------------------------------------
 
-    def _vendor(self, spec: VendorSpec, *, owner) -> Vendor:
-        values = {
-            "legal_name": spec.legal_name,
-            "country": spec.country,
-            "naics_code": spec.naics_code,
-            "category": spec.category,
-            "status": spec.status,
-            "relationship_owner": owner,
-            "lei": spec.lei,
-            "tax_id": spec.tax_id,
-            "website": spec.website,
-        }
-        vendor = Vendor.objects.filter(name__iexact=spec.name).first()
-        if vendor is None:
-            vendor = vendor_create(actor=self.system, reason=REASON, name=spec.name, **values)
-            self.tally.add("vendors", created=True)
-        elif _differs(vendor, values):
-            vendor = vendor_update(actor=self.system, vendor=vendor, reason=REASON, **values)
-            self.tally.add("vendors", updated=True)
-        for contact_spec in spec.contacts:
-            self._contact(vendor, contact_spec)
-        for cert_spec in spec.certifications:
-            self._certification(vendor, cert_spec)
-        return vendor
-
-    def _contact(self, vendor: Vendor, spec: ContactSpec) -> None:
-        values = {"name": spec.name, "role": spec.role, "language": spec.language}
-        contact = VendorContact.objects.filter(vendor=vendor, email__iexact=spec.email).first()
-        if contact is None:
-            vendor_contact_create(
-                actor=self.system, vendor=vendor, reason=REASON, email=spec.email, **values
-            )
-            self.tally.add("contacts", created=True)
-        elif _differs(contact, values):
-            vendor_contact_update(actor=self.system, contact=contact, reason=REASON, **values)
-            self.tally.add("contacts", updated=True)
-
-    def _certification(self, vendor: Vendor, spec: CertSpec) -> None:
-        values = {
-            "certification_body": spec.certification_body,
-            "accreditation_body": spec.accreditation_body,
-            "scope": spec.scope,
-            "status": spec.status,
-        }
-        cert = Certification.objects.filter(
-            vendor=vendor, kind=spec.kind, number=spec.number
-        ).first()
-        if cert is None:
-            if spec.expires_in_days is None:
-                expiry = None
-                issue = self.today - datetime.timedelta(days=400)
-            else:
-                expiry = self.today + datetime.timedelta(days=spec.expires_in_days)
-                # ISO management-system certificates run for three years.
-                issue = expiry - datetime.timedelta(days=3 * 365)
-            certification_create(
-                actor=self.system,
-                vendor=vendor,
-                reason=REASON,
-                kind=spec.kind,
-                number=spec.number,
-                issue_date=issue,
-                expiry_date=expiry,
-                **values,
-            )
-            self.tally.add("certifications", created=True)
-        elif _differs(cert, values):
-            certification_update(actor=self.system, certification=cert, reason=REASON, **values)
-            self.tally.add("certifications", updated=True)
-
-    # --- certificates' evidence and disclosures ---------------------------------------------
-
-    def _certificate_evidence(self, vendor: Vendor) -> None:
+    def certificate_evidence(self, vendor: Vendor) -> None:
         """Every demo certificate gets a PDF once; ISO 14001 ones are verified by the officer."""
         for cert in vendor.certifications.filter(evidence__isnull=True).order_by("pk"):
             evidence = evidence_file_upload_demo(self.system, vendor, cert)
@@ -834,11 +820,12 @@ class Command(BaseCommand):
                     reason=REASON,
                 )
 
-    def _vendor_uploaded_certificate(self, vendor: Vendor, user) -> None:
+    def vendor_uploaded_certificate(self, vendor: Vendor, user) -> None:
         """A certificate the vendor uploaded through the portal, awaiting verification."""
         number = "DEMO-ENMS-NWA-01"
         if Certification.objects.filter(vendor=vendor, number=number).exists():
             return
+        issued = self.today - datetime.timedelta(days=120)
         certification_upload(
             actor=user,
             vendor=vendor,
@@ -852,31 +839,50 @@ class Command(BaseCommand):
             accreditation_body="ANAB",
             scope="Energy management of the Austin fab and test floor.",
             sites="Austin, TX\nHillsboro, OR",
-            issue_date=self.today - datetime.timedelta(days=120),
-            expiry_date=self.today - datetime.timedelta(days=120) + datetime.timedelta(days=1095),
+            issue_date=issued,
+            expiry_date=issued + datetime.timedelta(days=1095),
         )
         self.tally.add("certifications", created=True)
 
-    def _disclosure_scenario(self, scenario: DisclosureScenario, vendor: Vendor, user) -> None:
+    # --- disclosures ------------------------------------------------------------------------
+
+    def _due(self, scenario: DisclosureScenario) -> datetime.date:
+        if scenario.due is not None:
+            return scenario.due
+        return self.today + datetime.timedelta(days=scenario.due_in_days)
+
+    def _timeline(self, scenario: DisclosureScenario, due: datetime.date) -> list:
+        """When the request was sent and each step happened: a week apart, ending before now."""
+        moments = len(scenario.steps) + 1
+        sent = datetime.datetime.combine(
+            due - datetime.timedelta(days=90), datetime.time(9, 0), tzinfo=datetime.UTC
+        )
+        sent = min(sent, self.now - datetime.timedelta(days=7 * moments + 1))
+        return [sent + datetime.timedelta(days=7 * i, hours=i) for i in range(moments)]
+
+    def disclosure_scenario(self, scenario: DisclosureScenario, vendor: Vendor, user) -> None:
         """Play one request's story through the services, once: it is keyed by vendor and year
         and skipped entirely when the request exists."""
-        year = self.today.year - scenario.years_ago
+        year = scenario.year
         if DisclosureRequest.objects.filter(vendor=vendor, reporting_year=year).exists():
             return
         vendor_user = user or self.system
+        due = self._due(scenario)
+        sent, *moments = self._timeline(scenario, due)
         request = disclosure_request_create(
             actor=self.officer,
             vendor=vendor,
             reporting_year=year,
-            due_date=self.today + datetime.timedelta(days=scenario.due_in_days),
+            due_date=due,
             message=f"Please disclose your FY{year} Scope 1 and 2 emissions.",
             reason=REASON,
+            now=sent,
             ask_scope3_upstream=scenario.steps != ("closed",),
         )
         self.tally.add("disclosure requests", created=True)
-        values = _disclosure_values(scenario, year)
+        values = _disclosure_values(scenario)
         disclosure = None
-        for step in scenario.steps:
+        for step, at in zip(scenario.steps, moments, strict=True):
             if step == "draft":
                 disclosure = disclosure_save_draft(
                     actor=vendor_user, vendor=vendor, request=request, reason=REASON, **values
@@ -893,7 +899,11 @@ class Command(BaseCommand):
                 )
             elif step == "submit":
                 disclosure_submit(
-                    actor=vendor_user, disclosure=disclosure, confirm_warnings=True, reason=REASON
+                    actor=vendor_user,
+                    disclosure=disclosure,
+                    confirm_warnings=True,
+                    reason=REASON,
+                    now=at,
                 )
             elif step == "reject":
                 disclosure_reject(
@@ -902,6 +912,7 @@ class Command(BaseCommand):
                     comment="Scope 2 market-based is missing the second site; please add it and "
                     "attach the verification statement.",
                     reason=REASON,
+                    now=at,
                 )
             elif step == "revise":
                 values = values | {
@@ -915,7 +926,11 @@ class Command(BaseCommand):
                 )
             elif step == "accept":
                 disclosure_accept(
-                    actor=self.officer, disclosure=disclosure, comment="Thank you.", reason=REASON
+                    actor=self.officer,
+                    disclosure=disclosure,
+                    comment="Thank you.",
+                    reason=REASON,
+                    now=at,
                 )
             elif step == "restate":
                 # A corrected disclosure for the same period: accepting it supersedes the first.
@@ -935,26 +950,51 @@ class Command(BaseCommand):
                     request.status = DisclosureRequest.Status.CLOSED
                     request.save(update_fields=["status"])
             else:  # pragma: no cover - a typo in DISCLOSURE_SCENARIOS
-                raise CommandError(f"Unknown disclosure step {step!r}")
+                raise ValueError(f"Unknown disclosure step {step!r}")
 
-    # --- output -----------------------------------------------------------------------------
+    # --- product footprints -----------------------------------------------------------------
 
-    def _print_logins(self, password: str) -> None:
-        base_url = settings.SITE_URL
-        rows = [(spec.username, spec.what, "/admin/") for spec in STAFF]
-        rows += [
-            (spec.username, f"{spec.role} of {spec.vendor}", "/portal/") for spec in PORTAL_USERS
-        ]
-        width = max(len(row[0]) for row in rows)
-        what_width = max(len(row[1]) for row in rows)
-        self.stdout.write("")
-        self.stdout.write(f"Password for every login: {password}")
-        secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
-        self.stdout.write(f"Authenticator key of the staff logins (time-based, 6 digits): {secret}")
-        self.stdout.write("")
-        self.stdout.write(f"{'login':<{width}}  {'who':<{what_width}}  where")
-        for username, what, where in rows:
-            self.stdout.write(f"{username:<{width}}  {what:<{what_width}}  {base_url}{where}")
-        self.stdout.write("")
-        self.stdout.write(f"Admin:  {base_url}/admin/")
-        self.stdout.write(f"Portal: {base_url}/portal/")
+    def footprints(self, vendor: Vendor, sample: str, user) -> None:
+        """The PACT sample's footprints, uploaded once by the vendor (keyed by footprint id)."""
+        document = sample_path(sample).read_bytes()
+        data = json.loads(document)
+        items = data["data"] if isinstance(data, dict) and "data" in data else [data]
+        ids = [item["id"] for item in items]
+        if ProductFootprint.objects.filter(vendor=vendor, pact_id__in=ids).exists():
+            return
+        stored = product_footprint_import(
+            actor=user or self.system,
+            vendor=vendor,
+            document=document,
+            source_name=sample,
+            reason=REASON,
+        )
+        self.tally.add("product footprints", created=True, count=len(stored))
+
+
+def vendors_seed(*, system, officer, password: str, tally, today=None, now=None) -> dict:
+    """The demo vendor master, portal users, certificates, disclosures and footprints.
+
+    Returns ``{"vendors": {name: Vendor}, "portal_users": {vendor name: User}}``. ``officer``
+    reviews disclosures and verifies certificates; ``system`` creates the vendor master.
+    """
+    now = now or timezone.now()
+    builder = _Builder(system=system, tally=tally, today=today or timezone.localdate(), now=now)
+    builder.officer = officer
+    vendors = {spec.name: builder.vendor(spec, owner=officer) for spec in VENDORS}
+    portal_users = {
+        spec.vendor: builder.portal_user(spec, vendors[spec.vendor], password)
+        for spec in PORTAL_USERS
+    }
+    for vendor in vendors.values():
+        builder.certificate_evidence(vendor)
+    builder.vendor_uploaded_certificate(
+        vendors["Northwind Accelerators"], portal_users["Northwind Accelerators"]
+    )
+    for scenario in DISCLOSURE_SCENARIOS:
+        builder.disclosure_scenario(
+            scenario, vendors[scenario.vendor], portal_users.get(scenario.vendor)
+        )
+    for name, sample in FOOTPRINT_SAMPLES:
+        builder.footprints(vendors[name], sample, portal_users.get(name))
+    return {"vendors": vendors, "portal_users": portal_users}

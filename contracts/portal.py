@@ -20,7 +20,7 @@ from django.views.generic.detail import SingleObjectMixin
 from contracts import selectors, services
 from contracts.charts import clause_chart_svg
 from contracts.models import Contract, KpiClause, KpiReport, KpiReportingPeriod
-from tenderleaf import numbers
+from config import numbers
 from vendors.portal.base import VendorPortalMixin
 
 

@@ -4,7 +4,7 @@
 contract and pairs them; this module words each event for a person ("Acme submitted the Q1 2025
 renewable electricity report: 45 %, on track"), names its kind for the filter and groups the lines
 by day in the reader's time zone, newest first. Numbers read as everywhere else
-(:mod:`tenderleaf.numbers`).
+(:mod:`config.numbers`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from contracts.trajectory import expected_value, is_on_track
-from tenderleaf import numbers
+from config import numbers
 
 # The kinds a reader filters by, in the order the filter lists them.
 KINDS: dict[str, str] = {

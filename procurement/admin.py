@@ -41,7 +41,7 @@ from procurement.models import (
     Rule,
     Score,
 )
-from tenderleaf import numbers
+from config import numbers
 
 # Cells an attacker could make a spreadsheet evaluate (CSV/formula injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

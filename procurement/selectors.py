@@ -28,7 +28,7 @@ from procurement.models import (
     Rule,
     Score,
 )
-from tenderleaf import numbers
+from config import numbers
 
 
 def rfp_is_sealed(rfp: Rfp, now=None) -> bool:

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tenderleaf import numbers
+from config import numbers
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 
 # How far ahead a certificate counts as "expiring": the first reminder goes out 90 days before

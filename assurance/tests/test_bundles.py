@@ -479,3 +479,26 @@ def test_run_bundle_cites_every_pinned_dataset_and_results_with_dq(officer, vend
         "2.7",
     ):
         assert squash(expected) in squashed, expected
+
+
+def test_a_large_structured_value_is_summarised_by_its_changed_keys_and_hash():
+    # An inventory run's plan pins specs and the vocabulary: tens of kilobytes that a bundle
+    # would otherwise print whole at every change of the run.
+    import hashlib
+    import json
+
+    from assurance.bundles.sections.common import _is_large_json, _json_change
+
+    old = {
+        "chunk_lines": 5000,
+        "vocabulary": {"terms": [["hardware", f"w{i}", "gpu"] for i in range(50)]},
+    }
+    new = {**old, "summary": {"sources": 3}}
+    assert _is_large_json(new) and not _is_large_json({"chunk_lines": 5000})
+
+    before, after = _json_change(old, new, first=False)
+
+    text = json.dumps(new, sort_keys=True, separators=(",", ":"))
+    assert after.startswith("changed: summary; 3 key(s), ")
+    assert after.endswith(f"sha256 {hashlib.sha256(text.encode()).hexdigest()[:16]}")
+    assert before.startswith("2 key(s), ") and len(after) < 120

@@ -33,7 +33,7 @@ from assurance.bundles.svg import bar_chart
 from assurance.uploads import csv_safe
 from scope3 import selectors
 from scope3.models import EmissionEstimate, InventoryRun
-from tenderleaf import numbers
+from config import numbers
 
 PERMISSION = "scope3.view_inventoryrun"
 PRIMARY_METHODS = (EmissionEstimate.Method.SUPPLIER_SPECIFIC, EmissionEstimate.Method.HYBRID)

@@ -36,7 +36,7 @@ from scope3.models import (
 )
 from scope3.services import inventory_run_reap, inventory_run_start
 from scope3.services.runs import stale_seconds_setting
-from tenderleaf import numbers
+from config import numbers
 
 LATEST = ""
 

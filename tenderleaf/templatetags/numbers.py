@@ -1,6 +1,6 @@
 """Template filters for numbers a person can read (``{% load numbers %}``).
 
-Each filter is a thin wrapper of :mod:`tenderleaf.numbers`; a missing value renders
+Each filter is a thin wrapper of :mod:`config.numbers`; a missing value renders
 ``<span class="not-reported">not reported</span>`` instead of a dash, so that no page shows
 "— tCO2e". Filters never raise: a value that is not a number renders as it is.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
-from tenderleaf import numbers
+from config import numbers
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Numbers a person can read (tenderleaf/numbers.py and its template filters), table-driven,
+"""Numbers a person can read (config/numbers.py and its template filters), table-driven,
 without a database. Expected texts are written out by hand: grouping by 3 with "," in English."""
 
 from decimal import Decimal as D
@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from tenderleaf import numbers
+from config import numbers
 
 MISSING = numbers.NOT_REPORTED
 

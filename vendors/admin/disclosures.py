@@ -28,7 +28,7 @@ from django.utils.html import format_html, format_html_join
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from scope3.admin.runs import rerun_offer
 from scope3.models import SpendLine
-from tenderleaf import numbers
+from config import numbers
 from tenderleaf.templatetags.numbers import not_reported
 from vendors import selectors
 from vendors.boundary import UPSTREAM_CATEGORIES, category_label

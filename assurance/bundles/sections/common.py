@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -11,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from assurance.bundles.sections import Section, section_render
-from tenderleaf import numbers
+from config import numbers
 
 _HISTORY_META = {
     "history_id",
@@ -91,6 +93,40 @@ def history_records(model, object_ids) -> dict[int, list]:
     return records
 
 
+# A structured value (an inventory run's plan with its pinned specs and vocabulary) can run to
+# tens of kilobytes; printed whole at every change it would fill dozens of pages of a bundle.
+# Above this size a change names the keys that changed and the value's sha256 instead, which
+# identifies the stored value exactly.
+LARGE_JSON_CHARACTERS = 400
+
+
+def _canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _is_large_json(value) -> bool:
+    return isinstance(value, dict | list) and len(_canonical_json(value)) > LARGE_JSON_CHARACTERS
+
+
+def _json_summary(value) -> str:
+    if value in (None, "", [], {}):
+        return ""
+    text = _canonical_json(value)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    size = f"{len(value):,} key(s)" if isinstance(value, dict) else f"{len(value):,} item(s)"
+    return f"{size}, {len(text):,} characters, sha256 {digest}"
+
+
+def _json_change(old, new, *, first: bool) -> tuple[str, str]:
+    """A large structured value's change: which keys changed, and each side's size and hash."""
+    new_text = _json_summary(new)
+    if isinstance(old, dict) and isinstance(new, dict) and not first:
+        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if keys:
+            new_text = f"changed: {', '.join(keys)}; {new_text}"
+    return ("" if first else _json_summary(old)), new_text
+
+
 def history_changes(model, records: list) -> list[Change]:
     """What changed between consecutive history records: one row per field changed.
 
@@ -121,6 +157,13 @@ def history_changes(model, records: list) -> list[Change]:
         if not changed:
             changes.append(Change(record.id, record.history_date, who, action, "—", "", "", reason))
         for f, old, new in changed:
+            if _is_large_json(old) or _is_large_json(new):
+                old_text, new_text = _json_change(old, new, first=previous is None)
+            else:
+                old_text = (
+                    "" if previous is None else display(old, field=f.attname, record=previous)
+                )
+                new_text = display(new, field=f.attname, record=record)
             changes.append(
                 Change(
                     record.id,
@@ -128,8 +171,8 @@ def history_changes(model, records: list) -> list[Change]:
                     who,
                     action,
                     str(f.verbose_name),
-                    "" if previous is None else display(old, field=f.attname, record=previous),
-                    display(new, field=f.attname, record=record),
+                    old_text,
+                    new_text,
                     reason,
                 )
             )

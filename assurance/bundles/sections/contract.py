@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
 from assurance.bundles.svg import trajectory_chart
-from tenderleaf import numbers
+from config import numbers
 
 
 def _year_fraction(day) -> float:

@@ -10,13 +10,13 @@ from django.db.models import Count, Sum
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
 from assurance.bundles.svg import bar_chart
-from tenderleaf import numbers
+from config import numbers
 
 _T = Decimal(1000)
 
 
 def _t(kg) -> Decimal:
-    """Tonnes for the charts' bars; text goes through :mod:`tenderleaf.numbers`."""
+    """Tonnes for the charts' bars; text goes through :mod:`config.numbers`."""
     return (Decimal(kg or 0) / _T).quantize(Decimal("0.001"))
 
 

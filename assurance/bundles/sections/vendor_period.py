@@ -14,7 +14,7 @@ from assurance.bundles.sections.common import (
     history_records,
 )
 from assurance.bundles.svg import bar_chart
-from tenderleaf import numbers
+from config import numbers
 
 
 def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:

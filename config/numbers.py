@@ -1,7 +1,8 @@
 """Numbers a person can read: amounts with their currency, emissions with their unit, thousands
 grouped as the active language groups them (en: ``4,180,000``; de: ``4.180.000``).
 
-Pure functions, values in and text out; the template filters of
+Pure functions, values in and text out, on the ground floor so every app may format with them
+(config is imported by all, imports none); the template filters of
 ``tenderleaf/templatetags/numbers.py`` wrap them for pages, PDFs and e-mails. Exports (CSV, XLSX,
 API JSON) keep raw numbers and never come through here.
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
+from config import numbers
 from contracts import selectors, services
 from contracts.charts import clause_chart_svg
 from contracts.models import Contract, KpiClause, KpiReport, KpiReportingPeriod
-from config import numbers
 from vendors.portal.base import VendorPortalMixin
 
 

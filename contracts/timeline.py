@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from contracts.trajectory import expected_value, is_on_track
 from config import numbers
+from contracts.trajectory import expected_value, is_on_track
 
 # The kinds a reader filters by, in the order the filter lists them.
 KINDS: dict[str, str] = {

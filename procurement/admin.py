@@ -28,6 +28,7 @@ from django.utils.html import format_html
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from assurance.history import acting_as
+from config import numbers
 from procurement import scoring, selectors, services
 from procurement.models import (
     Award,
@@ -41,7 +42,6 @@ from procurement.models import (
     Rule,
     Score,
 )
-from config import numbers
 
 # Cells an attacker could make a spreadsheet evaluate (CSV/formula injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

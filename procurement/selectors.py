@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from config import numbers
 from procurement import scoring
 from procurement.models import (
     Bid,
@@ -28,7 +29,6 @@ from procurement.models import (
     Rule,
     Score,
 )
-from config import numbers
 
 
 def rfp_is_sealed(rfp: Rfp, now=None) -> bool:

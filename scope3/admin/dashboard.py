@@ -31,9 +31,9 @@ from django.urls import path, reverse
 
 from assurance.bundles.svg import bar_chart
 from assurance.uploads import csv_safe
+from config import numbers
 from scope3 import selectors
 from scope3.models import EmissionEstimate, InventoryRun
-from config import numbers
 
 PERMISSION = "scope3.view_inventoryrun"
 PRIMARY_METHODS = (EmissionEstimate.Method.SUPPLIER_SPECIFIC, EmissionEstimate.Method.HYBRID)

@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 
 from assurance.admin import TrackedHistoryAdmin
+from config import numbers
 from config.progress import progress_html, progress_response
 from scope3 import selectors
 from scope3.admin.factors import dataset_source
@@ -36,7 +37,6 @@ from scope3.models import (
 )
 from scope3.services import inventory_run_reap, inventory_run_start
 from scope3.services.runs import stale_seconds_setting
-from config import numbers
 
 LATEST = ""
 

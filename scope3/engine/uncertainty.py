@@ -287,8 +287,7 @@ def method_label(method: str, *, seed: int | None = None, draws: int | None = No
             "lines, 95 % interval"
         )
     return (
-        "lognormal lines, linear within a shared source, quadrature across sources, "
-        "95 % interval"
+        "lognormal lines, linear within a shared source, quadrature across sources, 95 % interval"
     )
 
 

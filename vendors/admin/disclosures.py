@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
+from config import numbers
 from scope3.admin.runs import rerun_offer
 from scope3.models import SpendLine
-from config import numbers
 from tenderleaf.templatetags.numbers import not_reported
 from vendors import selectors
 from vendors.boundary import UPSTREAM_CATEGORIES, category_label

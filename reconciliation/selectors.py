@@ -277,8 +277,12 @@ class HardwareQuantity:
 def ledger_hardware_quantities(*, year: int) -> list[HardwareQuantity]:
     """Units bought in ``year`` per hardware class and vendor: lines with a class and a quantity.
 
-    A credit note (negative amount) returns its units, as the Scope 3 engine counts it.
+    A credit note (negative amount) returns its units, as the Scope 3 engine counts it. A ledger
+    word the Scope 3 vocabulary maps to a factor code (``gpu`` -> the per-GPU factor's code) is
+    counted under that code, as the asset inventory names classes by factor code; other words
+    stay as written (docs/method.md, "Vocabulary").
     """
+    from scope3 import adapters
     from scope3.models import SpendLine
 
     first, last = _year_range(year)
@@ -295,15 +299,31 @@ def ledger_hardware_quantities(*, year: int) -> list[HardwareQuantity]:
         .annotate(units=Sum(signed), rows=Count("id"))
         .order_by("code", "vendor_id")
     )
+    vocabulary = adapters.vocabulary_from_snapshot(adapters.vocabulary_snapshot())
+    known = hardware_classes_known() or frozenset()
+    merged: dict[tuple, list] = {}
+    for row in rows:
+        code = row["code"]
+        if code not in known:
+            target = vocabulary.resolve("hardware", code)
+            if target and not target.startswith("spec:"):
+                code = target.strip().casefold()
+        entry = merged.setdefault(
+            (code, row["vendor_id"]), [row["vendor__name"] or "", Decimal(0), 0]
+        )
+        entry[1] += _decimal(row["units"])
+        entry[2] += row["rows"]
     return [
         HardwareQuantity(
-            hardware_class=row["code"],
-            vendor_id=row["vendor_id"],
-            vendor_name=row["vendor__name"] or "",
-            quantity=_decimal(row["units"]),
-            rows=row["rows"],
+            hardware_class=code,
+            vendor_id=vendor_id,
+            vendor_name=name,
+            quantity=units,
+            rows=count,
         )
-        for row in rows
+        for (code, vendor_id), (name, units, count) in sorted(
+            merged.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+        )
     ]
 
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STOP_SECONDS = 10
 START_SECONDS = 90
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_demo_target_hands_the_terminal_to_serve_demo():

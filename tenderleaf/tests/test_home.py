@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from assurance.models import EvidenceBundle
 from assurance.roles import ROLE_NAMES
+from config import numbers
 from contracts.models import Contract, KpiReport, KpiReportingPeriod
 from contracts.tests.factories import ContractFactory, Iso14001AuditFactory, KpiClauseFactory
 from procurement.models import ConflictDeclaration, Rfp, Score
 from procurement.tests.factories import BidFactory, RfpCriterionFactory, RfpFactory
 from reconciliation.models import ReconciliationFlag
 from scope3.models import InventoryRun
-from tenderleaf import home, numbers
+from tenderleaf import home
 from tests.test_security_headers import assert_secure_page
 from vendors.models import EmissionsDisclosure
 from vendors.tests.factories import UserFactory, VendorFactory

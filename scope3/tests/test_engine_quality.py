@@ -79,7 +79,7 @@ def test_assured_supplier_footprint_for_the_purchase_year_and_country_scores_1()
 
 
 def test_an_unassured_supplier_footprint_scores_2():
-    # 1, 1, 1, 1, 2 (not verified): 6 / 5 = 1.2, rounded up: DQ 2, as PRODUCT.md section 5 says.
+    # 1, 1, 1, 1, 2 (not verified): 6 / 5 = 1.2, rounded up: DQ 2, as docs/method.md section 5 says.
     assert DqScores(1, 1, 1, 1, RELIABILITY["unverified_primary"]).combined == 2
 
 
@@ -238,7 +238,7 @@ def test_line_scores_names_the_method_in_its_error():
 def test_every_constant_is_a_score():
     for table in (TECHNOLOGY, COMPLETENESS, RELIABILITY):
         assert all(1 <= score <= 5 for score in table.values())
-    # The method ranking of PRODUCT.md section 5 holds on technology.
+    # The method ranking of docs/method.md section 2 holds on technology.
     assert (
         TECHNOLOGY["supplier_specific"]
         < TECHNOLOGY["hybrid"]

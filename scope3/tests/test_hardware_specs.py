@@ -1,4 +1,4 @@
-"""Hardware specs: the ACT model per product (PRODUCT.md section 5, "Hardware average data").
+"""Hardware specs: the ACT model per product (docs/method.md, "Hardware").
 
 The engine is tested without a database against worked examples computed by hand; the rest
 through the services, the CSV import, the starter pack, the admin and /api/v1/hardware-specs/.

@@ -1,4 +1,4 @@
-"""The ledger vocabulary (PRODUCT.md section 5, "Vocabulary"): words to factor codes and specs,
+"""The ledger vocabulary (docs/method.md, "Vocabulary"): words to factor codes and specs,
 shipped defaults that never overwrite an analyst, and the unknown words of a spend import."""
 
 from __future__ import annotations

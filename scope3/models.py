@@ -459,7 +459,7 @@ class EmissionEstimate(_ImmutableRow):
 
     class Method(models.TextChoices):
         SUPPLIER_SPECIFIC = "supplier_specific", "Supplier-specific"
-        HYBRID = "hybrid", "Hybrid (supplier allocation)"
+        HYBRID = "hybrid", "Hybrid (supplier's cradle-to-gate data)"
         AVERAGE_DATA = "average_data", "Average-data"
         SPEND_BASED = "spend_based", "Spend-based"
         UNACCOUNTED = "unaccounted", "Unaccounted"

@@ -5,10 +5,10 @@ to the terminal's group (Ctrl-C) or to this command's group reaches this command
 stops the three in order and in bounded time:
 
 1. SIGTERM to each (gunicorn stops gracefully, the worker starts a warm shutdown, beat exits);
-2. after ``--grace`` seconds (default 3), SIGQUIT to what is left: Celery's cold shutdown, which
+2. after ``--grace`` seconds (default 2), SIGQUIT to what is left: Celery's cold shutdown, which
    abandons running tasks (they are acknowledged late, ``task_acks_late``, so the broker hands
    them out again on the next start);
-3. after ``--stop-timeout`` seconds in all (default 6), SIGKILL to every remaining process of
+3. after ``--stop-timeout`` seconds in all (default 4), SIGKILL to every remaining process of
    the three groups, worker pool children included.
 
 So the demo is gone within 10 seconds of Ctrl-C or SIGTERM, and leaves no process behind. If any
@@ -60,9 +60,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--web-workers", type=int, default=2)
         # A warm shutdown of the worker on the file-system broker took over 5 s in a measured
-        # `make demo`; 3 s then a cold shutdown keeps the whole stop well inside 10 s.
-        parser.add_argument("--grace", type=float, default=3.0)
-        parser.add_argument("--stop-timeout", type=float, default=6.0)
+        # `make demo`, and make and the interpreter add about 2 s on top: 2 s of grace, then a
+        # cold shutdown, keeps the whole stop well inside 10 s.
+        parser.add_argument("--grace", type=float, default=2.0)
+        parser.add_argument("--stop-timeout", type=float, default=4.0)
 
     def handle(self, *args, **options):
         if options["stop_timeout"] <= options["grace"]:

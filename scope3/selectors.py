@@ -214,7 +214,8 @@ class RunTotalRow:
     uncertainty: str = ""
 
 
-def _uncertainty_options(run: InventoryRun) -> dict:
+def run_uncertainty_options(run: InventoryRun) -> dict:
+    """The run's uncertainty method, Monte Carlo seed and draws, for ``total_from_sums``."""
     from scope3.engine.uncertainty import DEFAULT_MONTECARLO_DRAWS, DEFAULT_MONTECARLO_SEED
 
     plan = run.plan or {}
@@ -229,7 +230,7 @@ def run_uncertainty_label(run: InventoryRun) -> str:
     """How the run's ranges were combined, in words (shown beside every range)."""
     from scope3.engine import method_label
 
-    options = _uncertainty_options(run)
+    options = run_uncertainty_options(run)
     return method_label(options["method"], seed=options["seed"], draws=options["draws"])
 
 
@@ -330,7 +331,7 @@ def inventory_run_group_totals(
                 acc + weight * int(digit)
                 for acc, digit in zip(entry["indicators"], code, strict=True)
             ]
-    options = _uncertainty_options(run)
+    options = run_uncertainty_options(run)
     if len(groups) > 1:
         # A breakdown has many rows: fewer Monte Carlo draws each (the label says how many).
         options["draws"] = min(options["draws"], 2000)

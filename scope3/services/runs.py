@@ -51,7 +51,11 @@ from scope3.engine import (
 )
 from scope3.engine.uncertainty import DEFAULT_MONTECARLO_DRAWS, DEFAULT_MONTECARLO_SEED
 from scope3.models import EmissionEstimate, FactorDataset, InventoryChunk, InventoryRun
-from scope3.selectors import factor_dataset_get, factor_dataset_latest
+from scope3.selectors import (
+    factor_dataset_get,
+    factor_dataset_latest,
+    run_uncertainty_options,
+)
 
 # The estimation method's version, stored on every run: a restatement between runs of different
 # versions names the method correction (docs/method.md, "Method versions"). Version 2: hybrid
@@ -499,7 +503,7 @@ def inventory_run_finish(*, run_id: int) -> InventoryRun | None:
                     unknown[term] = unknown.get(term, 0) + count
                 weight += Decimal(totals.get("dq", {}).get("weight", "0"))
                 weighted += Decimal(totals.get("dq", {}).get("weighted", "0"))
-            total = total_from_sums(sums, **_uncertainty_options(run))
+            total = total_from_sums(sums, **run_uncertainty_options(run))
         unaccounted_lines = total.unaccounted_lines
         run.total_kgco2e = total.kgco2e
         run.low_kgco2e = total.low_kgco2e
@@ -539,15 +543,6 @@ def inventory_run_finish(*, run_id: int) -> InventoryRun | None:
                 },
             )
     return run
-
-
-def _uncertainty_options(run: InventoryRun) -> dict:
-    plan = run.plan or {}
-    return {
-        "method": run.uncertainty_method,
-        "seed": int(plan.get("montecarlo_seed", DEFAULT_MONTECARLO_SEED)),
-        "draws": int(plan.get("montecarlo_draws", DEFAULT_MONTECARLO_DRAWS)),
-    }
 
 
 def inventory_run_watch(*, run_id: int, queue: bool = True) -> str:

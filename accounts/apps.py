@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts.oidc import checks  # noqa: F401 - registers the single sign-on checks

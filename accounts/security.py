@@ -1,4 +1,4 @@
-"""Security events as structured records (issue 9, point 4).
+"""Security events as structured records (docs/domain.md, "Sign-in and security").
 
 Every event goes to the ``tenderleaf.security`` logger as one record whose ``security`` attribute
 is a dict: ``event``, ``at`` (UTC, ISO 8601), ``user_id``, ``username``, ``ip``, ``user_agent``,
@@ -36,6 +36,7 @@ FOREIGN_OBJECT_404 = "foreign_object_404"
 UPLOAD_REFUSED = "upload_refused"
 SESSION_EXPIRED = "session_expired"
 SESSIONS_ENDED = "sessions_ended"
+API_TOKEN_ISSUED = "api_token_issued"  # noqa: S105 - an event name
 
 USER_AGENT_MAX_CHARS = 255
 

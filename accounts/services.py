@@ -125,3 +125,26 @@ def totp_device_demo_ensure(*, user, secret_base32: str) -> TOTPDevice | None:
         device.key, device.confirmed = key, True
         device.save(update_fields=["key", "confirmed"])
     return device
+
+
+def api_token_exists(user) -> bool:
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user=user).exists()
+
+
+def api_token_replace(*, user) -> str:
+    """A new API token for ``user``, replacing any earlier one (shown once by the caller)."""
+    from rest_framework.authtoken.models import Token
+
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user).key
+
+
+def api_tokens_end(*, user) -> int:
+    """Delete ``user``'s API tokens (at deactivation), so reactivating does not revive them."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted

@@ -71,3 +71,6 @@ def _user_saved(sender, instance, created, **kwargs):
     # sessions as well means reactivating the account later does not bring them back.
     if not created and not instance.is_active:
         services.user_sessions_end(user=instance, reason="deactivated")
+        # DRF already refuses an inactive user's token; deleting it too means reactivation
+        # does not bring back a token that may have leaked meanwhile.
+        services.api_tokens_end(user=instance)

@@ -237,10 +237,9 @@ def enrol_qr(request):
 
 
 @method_decorator(never_cache, name="dispatch")
-class RecoveryCodesView(TemplateView):
-    """How many recovery codes are left, and a button to replace them with ten new ones."""
-
-    template_name = "accounts/recovery_codes.html"
+class VerifiedStaffPageView(TemplateView):
+    """A page of a signed-in staff member's own credentials: sign-in first, 404 for users without
+    a second factor (vendors), the second-factor step first when this session has not passed it."""
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -253,9 +252,18 @@ class RecoveryCodesView(TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("left", services.recovery_codes_left(self.request.user))
         kwargs.setdefault("site_header", "Tenderleaf")
         kwargs.setdefault("next", reverse("admin:index"))
+        return super().get_context_data(**kwargs)
+
+
+class RecoveryCodesView(VerifiedStaffPageView):
+    """How many recovery codes are left, and a button to replace them with ten new ones."""
+
+    template_name = "accounts/recovery_codes.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("left", services.recovery_codes_left(self.request.user))
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -264,3 +272,21 @@ class RecoveryCodesView(TemplateView):
             security.RECOVERY_CODES_REPLACED, request=request, level=logging.INFO
         )
         return self.render_to_response(self.get_context_data(codes=codes))
+
+
+class ApiTokenView(VerifiedStaffPageView):
+    """A staff user's API token, made or replaced from a signed-in, second-factor-checked
+    session: the way staff who sign in through the identity provider (and have no password)
+    get one. The token carries the user's current roles, so it follows the role mapping of
+    every sign-in, and it stops working when the user is deactivated."""
+
+    template_name = "accounts/api_token.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("has_token", services.api_token_exists(self.request.user))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        key = services.api_token_replace(user=request.user)
+        security.security_event(security.API_TOKEN_ISSUED, request=request, level=logging.INFO)
+        return self.render_to_response(self.get_context_data(token=key, has_token=True))

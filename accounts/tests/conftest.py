@@ -4,6 +4,9 @@ import pytest
 
 from accounts.security import logger as security_logger
 
+# Single sign-on: the forge provider and the django-oauth-toolkit one (tests/idp/).
+from tests.idp.fixtures import forge, idp, idp_sso, sso  # noqa: F401
+
 
 class SecurityLog:
     """The security records emitted during a test, as the dicts the JSON lines are made of."""

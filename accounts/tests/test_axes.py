@@ -1,4 +1,5 @@
-"""django-axes on every way in: the admin, the portal and the API token endpoint (issue 9)."""
+"""django-axes on every way in: the admin, the portal and the API token endpoint
+(docs/domain.md, "Sign-in and security")."""
 
 import datetime
 

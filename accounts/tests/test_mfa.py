@@ -1,4 +1,5 @@
-"""Staff and auditors need a one-time code after their password (issue 9, point 2)."""
+"""Staff and auditors need a one-time code after their password
+(docs/domain.md, "Sign-in and security")."""
 
 import re
 

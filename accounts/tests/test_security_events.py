@@ -1,4 +1,5 @@
-"""Security events as JSON lines on the ``tenderleaf.security`` logger (issue 9, point 4)."""
+"""Security events as JSON lines on the ``tenderleaf.security`` logger
+(docs/domain.md, "Sign-in and security")."""
 
 import datetime
 import json

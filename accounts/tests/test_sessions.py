@@ -1,5 +1,6 @@
 """Sessions: a new key at sign-in, idle and absolute timeouts, ended on deactivation and on a
-password change elsewhere; Django's password rules on every password form (issue 9, point 2)."""
+password change elsewhere; Django's password rules on every password form
+(docs/domain.md, "Sign-in and security")."""
 
 import datetime
 

@@ -29,7 +29,8 @@ from django.utils.html import format_html
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from assurance.history import acting_as
 from config import numbers
-from procurement import scoring, selectors, services
+from procurement import scoring, selectors, selectors_lcc, services, services_lcc
+from procurement.forms_lcc import RfpLifeCycleForm
 from procurement.models import (
     Award,
     Bid,
@@ -323,6 +324,11 @@ class RfpAdmin(TrackedHistoryAdmin):
             view(self.score_view, "score"),
             view(self.moderate_view, "moderate"),
             view(self.award_view, "award"),
+            path(
+                "<path:object_id>/life-cycle/",
+                self.admin_site.admin_view(self.life_cycle_view),
+                name="procurement_rfp_life_cycle",
+            ),
             *super().get_urls(),
         ]
 
@@ -340,6 +346,7 @@ class RfpAdmin(TrackedHistoryAdmin):
             "title": title,
             "change_url": reverse("admin:procurement_rfp_change", args=[rfp.pk]),
             "matrix_url": reverse("admin:procurement_rfp_matrix", args=[rfp.pk]),
+            "life_cycle_url": reverse("admin:procurement_rfp_life_cycle", args=[rfp.pk]),
             **self._rfp_context(request, rfp),
             **extra,
         }
@@ -348,11 +355,13 @@ class RfpAdmin(TrackedHistoryAdmin):
         rfp = self._rfp_or_404(request, object_id)
         started = time.perf_counter()
         matrix = selectors.rfp_matrix(rfp, with_sensitivity=True)
+        life_cycle = None if matrix.sealed else selectors_lcc.rfp_life_cycle(rfp, matrix=matrix)
         context = self._context(
             request,
             rfp,
             f"Scoring matrix: {rfp.title}",
             matrix=matrix,
+            life_cycle=life_cycle,
             formulas=scoring.LINEAR_FORMULA,
             computed_ms=round((time.perf_counter() - started) * 1000),
             now=timezone.now(),
@@ -653,10 +662,60 @@ class RfpAdmin(TrackedHistoryAdmin):
         )
         return TemplateResponse(request, "admin/procurement/rfp/award.html", context)
 
+    def life_cycle_view(self, request, object_id):
+        """The RFP's life-cycle parameters: a form while it is a draft (officers), read-only
+        with its method statement afterwards and for everyone else."""
+        rfp = self._rfp_or_404(request, object_id)
+        settings = selectors_lcc.rfp_life_cycle_settings(rfp)
+        editable = rfp.status == Rfp.Status.DRAFT and request.user.has_perm(
+            "procurement.change_rfp"
+        )
+        form = RfpLifeCycleForm(instance=settings) if editable else None
+        errors = []
+        if request.method == "POST":
+            if not editable:
+                raise PermissionDenied(services_lcc.FROZEN)
+            form = RfpLifeCycleForm(request.POST, instance=settings)
+            if form.is_valid():
+                try:
+                    services_lcc.rfp_life_cycle_set(
+                        actor=request.user,
+                        rfp=rfp,
+                        reason="life-cycle parameters set in the admin",
+                        **form.cleaned_data,
+                    )
+                except ValidationError as exc:
+                    if hasattr(exc, "error_dict"):
+                        for field, field_errors in exc.message_dict.items():
+                            for message in field_errors:
+                                if field in form.fields:
+                                    form.add_error(field, message)
+                                else:
+                                    errors.append(message)
+                    else:
+                        errors += exc.messages
+                else:
+                    self.message_user(request, "Life-cycle parameters saved.", messages.SUCCESS)
+                    return HttpResponseRedirect(
+                        reverse("admin:procurement_rfp_life_cycle", args=[rfp.pk])
+                    )
+        view = selectors_lcc.rfp_life_cycle(rfp, with_sensitivity=False)
+        context = self._context(
+            request,
+            rfp,
+            f"Life-cycle parameters: {rfp.title}",
+            form=form,
+            errors=errors,
+            life_cycle=view,
+            frozen_reason=services_lcc.FROZEN if rfp.status != Rfp.Status.DRAFT else "",
+        )
+        return TemplateResponse(request, "admin/procurement/rfp/life_cycle.html", context)
+
     def consolidation_view(self, request):
         if not request.user.has_perm("procurement.view_rfp"):
             raise PermissionDenied
-        source, categories = selectors.consolidation()
+        analysis = selectors.consolidation()
+        categories = analysis.categories
         biggest = max((c.spend for c in categories), default=Decimal(0))
         bars = []
         for index, category in enumerate(categories):
@@ -666,7 +725,10 @@ class RfpAdmin(TrackedHistoryAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Vendor consolidation analysis",
-            "source": source,
+            "source": analysis.source,
+            "currency": analysis.currency,
+            "fx_source": analysis.fx_source,
+            "unconverted": analysis.unconverted,
             "categories": categories,
             "bars": bars,
             "chart_height": 30 * len(categories) + 10,

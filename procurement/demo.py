@@ -1,4 +1,5 @@
-"""Demo RFPs for ``seed_demo``: a GPU-server RFP with four bids scored by two evaluators, a
+"""Demo RFPs for ``seed_demo``: a GPU-server RFP evaluated on life-cycle cost, with four bids
+(each an offered configuration with power figures) scored by two evaluators, a
 cloud-inference RFP still open, and an awarded colocation RFP.
 
 Idempotent: each RFP is looked up by its title and left alone once it exists, so a second run
@@ -15,7 +16,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from procurement import services
+from assurance.demo import demo_pdf
+from procurement import services, services_lcc
 from procurement.models import Bid, CriterionTemplate, Rfp, Rule
 from vendors.models import Vendor
 
@@ -24,7 +26,8 @@ CLOUD_TITLE = "Managed cloud inference capacity"
 COLO_TITLE = "Nordic colocation for the training cluster"
 
 GPU_WEIGHTS = {
-    "price": 35,
+    "life-cycle-cost": 30,
+    "life-cycle-carbon-per-unit": 5,
     "technical-fit": 30,
     "scope12-disclosure": 4,
     "scope12-verified": 4,
@@ -48,6 +51,84 @@ COLO_WEIGHTS = {
     "renewable-electricity": 15,
     "pue": 15,
     "iso14001": 5,
+}
+
+# The GPU RFP is evaluated on life-cycle cost (docs/method.md, "Life-cycle cost of bids"): a
+# German site, five years, the federal fixed CO2 price, the environment agency's social cost.
+GPU_LIFE_CYCLE = {
+    "horizon_years": 5,
+    "discount_rate_percent": Decimal("3.0"),
+    "hours_per_year": Decimal(8760),
+    "utilisation_percent": Decimal(70),
+    "pue": Decimal("1.35"),
+    "electricity_price_per_kwh": Decimal("0.20"),
+    "electricity_price_path": ["0.19", "0.20", "0.21"],
+    "grid_kgco2e_per_kwh": Decimal("0.363"),
+    "grid_basis": "location",
+    "grid_source": "UBA, CO2 emission factor of the German electricity mix 2024 (location-based)",
+    "carbon_price_per_tco2e": Decimal(55),
+    "carbon_price_currency": "EUR",
+    "carbon_price_source": "BEHG fixed national CO2 price 2025",
+    "social_carbon_price_per_tco2e": Decimal(250),
+    "social_carbon_price_source": "UBA Methodenkonvention 3.1, cost of climate damage",
+    "functional_unit": "accelerator_hour",
+    "eol_treatment": "take_back",
+    "eol_kgco2e_per_kg": Decimal("0.9"),
+    "embodied_model_kgco2e_per_accelerator": Decimal(450),
+    "embodied_model_source": "buyer's 8-GPU server model, 2026",
+    "max_power_w_per_unit": Decimal(12000),
+}
+# 64 eight-GPU servers per bid; unit price x 64 is the bid's price below. Northwind is the
+# cheapest to buy and the dearest to run; Alder and Fjordlight are close, so the electricity
+# price and the PUE decide between them.
+GPU_CONFIGS = {
+    "Kestrel Compute Systems": {
+        "description": "8 x accelerator, 2 x 64-core CPU, 2 TB RAM",
+        "unit_price": "65312.50",
+        "idle_w": "2300",
+        "full_load_w": "10200",
+        "maintenance_per_unit_year": "4100",
+        "eol_cost_per_unit": "300",
+        "residual_value_per_unit": "9000",
+        "embodied_source": "declared",
+        "embodied_kgco2e_per_unit": "3100",
+        "mass_kg_per_unit": "120",
+    },
+    "Alder Server Works": {
+        "description": "8 x accelerator, 2 x 48-core CPU, 1.5 TB RAM",
+        "unit_price": "68593.75",
+        "idle_w": "2000",
+        "full_load_w": "9700",
+        "maintenance_per_unit_year": "3900",
+        "eol_cost_per_unit": "250",
+        "residual_value_per_unit": "9600",
+        "embodied_source": "declared",
+        "embodied_kgco2e_per_unit": "2700",
+        "mass_kg_per_unit": "115",
+    },
+    "Northwind Accelerators": {
+        "description": "8 x accelerator, 2 x 64-core CPU, 2 TB RAM, air-cooled",
+        "unit_price": "61718.75",
+        "idle_w": "2600",
+        "full_load_w": "10600",
+        "maintenance_per_unit_year": "4300",
+        "eol_cost_per_unit": "350",
+        "residual_value_per_unit": "6000",
+        "embodied_source": "buyer_model",
+        "mass_kg_per_unit": "130",
+    },
+    "Fjordlight Silicon": {
+        "description": "8 x FJ-7 inference accelerator, liquid-cooled",
+        "unit_price": "72187.50",
+        "idle_w": "1900",
+        "full_load_w": "9400",
+        "maintenance_per_unit_year": "3700",
+        "eol_cost_per_unit": "200",
+        "residual_value_per_unit": "10000",
+        "embodied_source": "declared",
+        "embodied_kgco2e_per_unit": "2400",
+        "mass_kg_per_unit": "110",
+    },
 }
 
 # vendor, price, answers by template code, technical-fit scores by evaluator
@@ -83,6 +164,13 @@ COLO_BIDS = [
 ]
 
 
+def _pdf(text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    name = text.split(":")[1].strip().replace(" ", "-") + ".pdf"
+    return SimpleUploadedFile(name, demo_pdf(text), content_type="application/pdf")
+
+
 def _user(username):
     return get_user_model().objects.filter(username=username).first()
 
@@ -100,11 +188,12 @@ def _second_evaluator():
     return user
 
 
-def _rfp(actor, *, title, category, deadline, weights, vendors, panel, description):
+def _rfp(actor, *, title, category, deadline, weights, vendors, panel, description, currency="USD"):
     rfp = services.rfp_create(
         actor=actor,
         title=title,
         category=category,
+        currency=currency,
         deadline=deadline,
         description=description,
         invited_vendors=vendors,
@@ -123,7 +212,7 @@ def _rfp(actor, *, title, category, deadline, weights, vendors, panel, descripti
     return rfp
 
 
-def _bids(rfp, specs, *, now):
+def _bids(rfp, specs, *, now, configs=None):
     criteria = {c.template.code: c for c in rfp.criteria.select_related("template")}
     bids = {}
     for vendor_name, price, answers, _scores in specs:
@@ -137,6 +226,25 @@ def _bids(rfp, specs, *, now):
         bid = services.bid_save_draft(
             actor=actor, rfp=rfp, vendor=vendor, price=price, answers=posted, now=now
         )
+        if configs and vendor_name in configs:
+            config = configs[vendor_name]
+            services_lcc.bid_configuration_save(
+                actor=actor,
+                rfp=rfp,
+                vendor=vendor,
+                now=now,
+                quantity=64,
+                accelerators_per_unit=8,
+                power_standard="SPECpower_ssj2008, 25 °C inlet",
+                power_evidence=_pdf(f"{vendor_name}: power measurement report"),
+                embodied_evidence=(
+                    _pdf(f"{vendor_name}: product carbon footprint report")
+                    if config["embodied_source"] == "declared"
+                    else None
+                ),
+                **config,
+            )
+            bid.refresh_from_db()
         bids[vendor_name] = services.bid_submit(actor=actor, bid=bid, now=now)
     return bids
 
@@ -172,15 +280,19 @@ def seed_procurement(*, actor) -> list[str]:
             officer,
             title=GPU_TITLE,
             category=Vendor.Category.SERVERS,
+            currency="EUR",
             deadline=deadline,
             weights=GPU_WEIGHTS,
             vendors=vendors,
             panel=evaluators,
             description="64 eight-GPU inference servers with three years of support.",
         )
+        services_lcc.rfp_life_cycle_set(
+            actor=officer, rfp=rfp, reason="seed_demo", **GPU_LIFE_CYCLE
+        )
         opened = deadline - datetime.timedelta(days=21)
         services.rfp_publish(actor=officer, rfp=rfp, now=opened, reason="seed_demo")
-        bids = _bids(rfp, GPU_BIDS, now=opened + datetime.timedelta(days=7))
+        bids = _bids(rfp, GPU_BIDS, now=opened + datetime.timedelta(days=7), configs=GPU_CONFIGS)
         _score(rfp, bids, GPU_BIDS, evaluators, officer)
         created.append(GPU_TITLE)
 

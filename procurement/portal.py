@@ -11,13 +11,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from config.timezones import user_timezone
-from procurement import selectors, services
-from procurement.models import Bid, BidAnswer, Rfp, Rule
+from procurement import selectors, selectors_lcc, services, services_lcc
+from procurement.forms_lcc import BidConfigurationForm
+from procurement.models import Bid, BidAnswer, BidConfiguration, Rfp, Rule
 from vendors.portal.base import VendorPortalMixin
 
 
@@ -74,7 +76,7 @@ def bid_form_class(rfp: Rfp, criteria, answers):
         )
     }
     for criterion in criteria:
-        if criterion.rule == Rule.DERIVED or services.is_price_criterion(criterion):
+        if criterion.rule in services.ANSWERED_ELSEWHERE or services.is_price_criterion(criterion):
             continue
         name = f"c{criterion.pk}"
         unit = f" ({criterion.unit})" if criterion.unit and criterion.unit != "points" else ""
@@ -154,10 +156,45 @@ class RfpDetailView(RfpScopedMixin, DetailView):
             else {}
         )
         self.is_open = rfp.status == Rfp.Status.PUBLISHED and timezone.now() < rfp.deadline
+        # Life-cycle cost (docs/method.md): the parameters, and this vendor's own figures only.
+        self.lc_settings = selectors_lcc.rfp_life_cycle_settings(rfp)
+        self.configuration = (
+            BidConfiguration.objects.filter(bid=self.bid)
+            .select_related("power_evidence", "embodied_evidence")
+            .first()
+            if self.bid and self.lc_settings
+            else None
+        )
 
-    def get_context_data(self, form=None, errors=None, **kwargs):
+    def lc_form(self, data=None, files=None):
+        if self.lc_settings is None:
+            return None
+        return BidConfigurationForm(
+            data,
+            files,
+            prefix="lc",
+            vendor=self.vendor,
+            rfp=self.object,
+            settings=self.lc_settings,
+            configuration=self.configuration,
+            initial=BidConfigurationForm.initial_of(self.configuration),
+        )
+
+    def get_context_data(self, form=None, errors=None, lc_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         form_class = bid_form_class(self.object, self.criteria, self.answers)
+        if form is None:
+            form = form_class(initial=_initial(self.bid, self.criteria, self.answers))
+        if self.lc_settings is not None:
+            # The price is unit price x quantity of the offered configuration.
+            form.fields.pop("price", None)
+            context["lc_form"] = lc_form or self.lc_form()
+            context["life_cycle"] = selectors_lcc.rfp_life_cycle(
+                self.object,
+                bids=[(self.bid, self.vendor.name)] if self.bid else [],
+                with_sensitivity=False,
+            )
+            context["configuration"] = self.configuration
         context.update(
             {
                 "deadline": timezone.localtime(self.object.deadline, context["user_tz"]),
@@ -165,7 +202,7 @@ class RfpDetailView(RfpScopedMixin, DetailView):
                 "bid": self.bid,
                 "answers": self.answers,
                 "is_open": self.is_open,
-                "form": form or form_class(initial=_initial(self.bid, self.criteria, self.answers)),
+                "form": form,
                 "errors": errors or [],
                 "derived": [c for c in self.criteria if c.rule == Rule.DERIVED],
                 "answer_rows": [(c, self.answers.get(c.pk)) for c in self.criteria],
@@ -188,8 +225,13 @@ class BidEditView(RfpDetailView):
         self.object = self.get_object()
         self._load()
         form = bid_form_class(self.object, self.criteria, self.answers)(request.POST, request.FILES)
+        lc_form = self.lc_form(request.POST, request.FILES)
+        if lc_form is not None:
+            form.fields.pop("price", None)
         errors = []
-        if form.is_valid():
+        valid = form.is_valid()
+        valid = (lc_form is None or lc_form.is_valid()) and valid
+        if valid:
             data = form.cleaned_data
             answers = {
                 int(name[1:]): value
@@ -201,17 +243,33 @@ class BidEditView(RfpDetailView):
                 for name, value in data.items()
                 if name.startswith("e") and name[1:].isdigit() and value
             }
+            price = data.get("price")
+            if lc_form is not None:
+                configuration = dict(lc_form.cleaned_data)
+                price = configuration["unit_price"] * configuration["quantity"]
             try:
-                bid = services.bid_save_draft(
-                    actor=request.user,
-                    rfp=self.object,
-                    vendor=self.vendor,
-                    price=data.get("price"),
-                    answers=answers,
-                    evidence=evidence,
-                )
+                # One transaction: a configuration the method refuses leaves the bid unchanged.
+                with transaction.atomic():
+                    bid = services.bid_save_draft(
+                        actor=request.user,
+                        rfp=self.object,
+                        vendor=self.vendor,
+                        price=price,
+                        answers=answers,
+                        evidence=evidence,
+                    )
+                    if lc_form is not None:
+                        services_lcc.bid_configuration_save(
+                            actor=request.user,
+                            rfp=self.object,
+                            vendor=self.vendor,
+                            power_evidence=configuration.pop("power_evidence"),
+                            embodied_evidence=configuration.pop("embodied_evidence"),
+                            **configuration,
+                        )
+                    if request.POST.get("action") == "submit":
+                        services.bid_submit(actor=request.user, bid=bid)
                 if request.POST.get("action") == "submit":
-                    services.bid_submit(actor=request.user, bid=bid)
                     messages.success(
                         request,
                         "Your bid is submitted. You can change or withdraw it until the deadline.",
@@ -225,12 +283,15 @@ class BidEditView(RfpDetailView):
                         for message in field_errors:
                             if field in form.fields:
                                 form.add_error(field, message)
+                            elif lc_form is not None and field in lc_form.fields:
+                                lc_form.add_error(field, message)
                             else:
                                 errors.append(message)
                 else:
                     errors += exc.messages
                 self._load()
-        return self.render_to_response(self.get_context_data(form=form, errors=errors), status=400)
+        context = self.get_context_data(form=form, errors=errors, lc_form=lc_form)
+        return self.render_to_response(context, status=400)
 
 
 class BidWithdrawView(RfpScopedMixin, DetailView):
@@ -273,4 +334,9 @@ class BidDetailView(VendorPortalMixin, DetailView):
             self.object.rfp.deadline, user_timezone(self.request)
         )
         context["sealed"] = selectors.rfp_is_sealed(self.object.rfp)
+        # This vendor's own life-cycle figures (docs/method.md), when the RFP asks for them.
+        context["rfp"] = self.object.rfp
+        context["life_cycle"] = selectors_lcc.rfp_life_cycle(
+            self.object.rfp, bids=[(self.object, self.vendor.name)], with_sensitivity=False
+        )
         return context

@@ -4,7 +4,7 @@ No ORM here. ``procurement/selectors.py`` loads an RFP's criteria, bids, answers
 the dataclasses below; these functions compute the numbers the matrix, the results API, the
 automatic scorer and the award all show, so every place gives the same digits.
 
-Conventions (PRODUCT.md section 4, issue 4):
+Conventions (docs/domain.md, "RFP scoring"):
 
 - a criterion's *fraction* is its score on 0..1, quantised to 4 decimal places (ROUND_HALF_UP);
 - its *points* are fraction x weight (weights are percentages summing to 100), kept exact, and
@@ -39,7 +39,14 @@ NUMERIC_LOWER = "numeric_lower"
 NUMERIC_HIGHER = "numeric_higher"
 YES_NO = "yes_no"
 DERIVED = "derived"
-AUTOMATIC_RULES = frozenset({NUMERIC_LOWER, NUMERIC_HIGHER, YES_NO, DERIVED})
+# Life-cycle rules: the answer is the bid's figure computed by procurement/lifecycle.py from its
+# offered configuration; lower is better and normalised like any numeric answer.
+LCC = "lcc"
+LCC_EXTERNALITY = "lcc_externality"
+KGCO2E_PER_FU = "lc_kgco2e_per_fu"
+LOWER_BETTER_RULES = frozenset({NUMERIC_LOWER, LCC, LCC_EXTERNALITY, KGCO2E_PER_FU})
+NUMERIC_RULES = LOWER_BETTER_RULES | {NUMERIC_HIGHER}
+AUTOMATIC_RULES = NUMERIC_RULES | {YES_NO, DERIVED}
 LINEAR = "linear"
 THRESHOLDS = "thresholds"
 
@@ -50,6 +57,9 @@ TIE_BREAK = (
 LINEAR_FORMULA = {
     NUMERIC_LOWER: "s = (worst - x) / (worst - best)",
     NUMERIC_HIGHER: "s = (x - worst) / (best - worst)",
+    LCC: "s = (worst - x) / (worst - best)",
+    LCC_EXTERNALITY: "s = (worst - x) / (worst - best)",
+    KGCO2E_PER_FU: "s = (worst - x) / (worst - best)",
 }
 
 
@@ -98,9 +108,9 @@ def numeric_fractions(
     criterion: Criterion, answers: Mapping[int, Decimal | None]
 ) -> dict[int, Decimal]:
     """Fractions of every bid on a numeric criterion (see the module docstring for the rules)."""
-    if criterion.rule not in (NUMERIC_LOWER, NUMERIC_HIGHER):
+    if criterion.rule not in NUMERIC_RULES:
         raise ScoringError(f"{criterion.name}: {criterion.rule} is not a numeric rule")
-    lower_better = criterion.rule == NUMERIC_LOWER
+    lower_better = criterion.rule in LOWER_BETTER_RULES
     given = {bid: Decimal(x) for bid, x in answers.items() if x is not None}
     result = {bid: ZERO.quantize(FRACTION_Q) for bid in answers}
     if not given:
@@ -125,7 +135,7 @@ def threshold_fraction(criterion: Criterion, x: Decimal) -> Decimal:
     reached = [
         Decimal(fraction)
         for value, fraction in criterion.thresholds
-        if (x <= Decimal(value) if criterion.rule == NUMERIC_LOWER else x >= Decimal(value))
+        if (x <= Decimal(value) if criterion.rule in LOWER_BETTER_RULES else x >= Decimal(value))
     ]
     return max(reached, default=ZERO)
 
@@ -152,7 +162,7 @@ def automatic_fractions(
     criterion: Criterion, answers: Mapping[int, Decimal | bool | None]
 ) -> dict[int, Decimal]:
     """Fractions of every bid on an automatic criterion, from its answers (or derived facts)."""
-    if criterion.rule in (NUMERIC_LOWER, NUMERIC_HIGHER):
+    if criterion.rule in NUMERIC_RULES:
         return numeric_fractions(criterion, answers)
     if criterion.rule in (YES_NO, DERIVED):
         return {bid: boolean_fraction(value) for bid, value in answers.items()}

@@ -116,6 +116,22 @@ def progress_response(progress: Progress, now: datetime.datetime) -> JsonRespons
     return response
 
 
+def admin_progress_response(modeladmin, request, object_id, progress_of) -> JsonResponse:
+    """The JSON answer of an admin page's progress URL (static/js/progress.js polls it): the
+    progress of ``modeladmin``'s object ``object_id`` as ``progress_of(obj)`` reads it; 404 for
+    anyone who may not view those objects, as for an object that does not exist."""
+    from django.http import Http404
+    from django.utils import timezone
+
+    user = request.user
+    if not (user.is_active and user.is_staff) or not modeladmin.has_view_permission(request):
+        raise Http404
+    obj = modeladmin.model._default_manager.filter(pk=object_id).first()
+    if obj is None:
+        raise Http404
+    return progress_response(progress_of(obj), timezone.now())
+
+
 def progress_html(
     progress: Progress,
     now: datetime.datetime,

@@ -65,14 +65,34 @@ def _report_periods(clause, *, reporter, reviewer, verdicts, leave_last_open=Fal
         verdict = verdicts[from_newest] if from_newest < len(verdicts) else ON
         if KpiReport.objects.filter(period=period).exists():
             continue
+        submitted, reviewed = _report_moments(period, today)
         report = services.kpi_report_submit(
             actor=reporter,
             period=period,
             value=_value(clause, period.period_end.year, verdict),
             note="Demo report.",
             today=today,
+            now=submitted,
         )
-        services.kpi_report_accept(actor=reviewer, report=report, comment="Checked (demo).")
+        services.kpi_report_accept(
+            actor=reviewer, report=report, comment="Checked (demo).", now=reviewed
+        )
+
+
+def _report_moments(period, today) -> tuple[datetime.datetime, datetime.datetime]:
+    """When the vendor reported a period and the officer accepted it: about two weeks after the
+    period ended and three days later, never before the period ended nor after this moment, so
+    the contract timeline reads as the years it covers."""
+    now = timezone.now()
+    ended = datetime.datetime.combine(
+        period.period_end + datetime.timedelta(days=1), datetime.time(9, 0), tzinfo=datetime.UTC
+    )
+    submitted = min(
+        ended + datetime.timedelta(days=11, minutes=30), now - datetime.timedelta(days=3)
+    )
+    submitted = min(max(submitted, ended), now)
+    reviewed = min(submitted + datetime.timedelta(days=3, hours=5), now)
+    return submitted, reviewed
 
 
 def _clause(actor, contract, code, **fields):

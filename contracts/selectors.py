@@ -389,6 +389,20 @@ class _Happening:
     changes: list
     state: object  # the object's history record as it stood after this happening
     target_repr: str = ""
+    recorded_at: datetime.datetime | None = None  # when it was written, if not ``at``
+
+
+def _business_at(source: str, verb: str, state, occurred_at):
+    """When a report was submitted or reviewed, as the report says: the same moment as its record
+    in ordinary use, earlier for reports brought in after the fact (the demo's history, a
+    migration from another system). Everything else happened when it was recorded."""
+    if source != "report" or state is None:
+        return occurred_at
+    if verb == AuditEvent.Verb.SUBMITTED:
+        return getattr(state, "submitted_at", None) or occurred_at
+    if verb in (AuditEvent.Verb.ACCEPTED, AuditEvent.Verb.REJECTED):
+        return getattr(state, "reviewed_at", None) or occurred_at
+    return occurred_at
 
 
 def contract_timeline(contract: Contract, *, tz=None) -> list[timeline.TimelineEvent]:
@@ -494,9 +508,11 @@ def contract_timeline(contract: Contract, *, tz=None) -> list[timeline.TimelineE
         key = (source_of_type[event.target_type_id], int(event.target_id))
         pairs = attached.get(event.pk, [])
         own = [records[k][i] for k, i in pairs if k == key]
+        state = own[-1] if own else state_at(key, event.occurred_at)
+        at = _business_at(key[0], event.verb, state, event.occurred_at)
         happenings.append(
             _Happening(
-                at=event.occurred_at,
+                at=at,
                 source=key[0],
                 object_id=key[1],
                 verb=event.verb,
@@ -504,8 +520,9 @@ def contract_timeline(contract: Contract, *, tz=None) -> list[timeline.TimelineE
                 reason=event.reason,
                 details=event.details or {},
                 changes=changes_of(pairs),
-                state=own[-1] if own else state_at(key, event.occurred_at),
+                state=state,
                 target_repr=event.target_repr,
+                recorded_at=event.occurred_at,
             )
         )
     history_verbs = {"+": "created", "~": "updated", "-": "deleted"}
@@ -524,7 +541,26 @@ def contract_timeline(contract: Contract, *, tz=None) -> list[timeline.TimelineE
                 state=record,
             )
         )
-    happenings.sort(key=lambda h: h.at)
+    # A clause's off-track and breach notices belong to the review that raised them (the same
+    # transaction): they take its business time, and follow it.
+    reviewed = {
+        h.recorded_at: h.at
+        for h in happenings
+        if h.source == "report" and h.verb == AuditEvent.Verb.ACCEPTED
+    }
+    for h in happenings:
+        if h.source == "clause" and h.verb in (
+            AuditEvent.Verb.OFF_TRACK,
+            AuditEvent.Verb.IN_BREACH,
+        ):
+            review = min(
+                (r for r in reviewed if abs(r - h.recorded_at) <= _TIMELINE_ATTACH),
+                key=lambda r: abs(r - h.recorded_at),
+                default=None,
+            )
+            if review is not None:
+                h.at = reviewed[review]
+    happenings.sort(key=lambda h: (h.at, h.recorded_at or h.at))
 
     periods = {
         p["pk"]: (p["period_start"], p["period_end"])
@@ -601,6 +637,7 @@ class _TimelineBuilder:
         kind, text = kind_text
         line = timeline.TimelineEvent(
             at=h.at,
+            recorded_at=h.recorded_at,
             kind=kind,
             text=text,
             actor=_person(h.actor),
@@ -857,10 +894,10 @@ class _TimelineBuilder:
 def renewal_gate_inputs_for(
     contracts: list[Contract], *, on: datetime.date
 ) -> dict[int, gate_rules.GateInputs]:
-    """The renewal gate's inputs for many contracts at once, by contract id, in three queries
-    (certificates, audits, their findings) whatever their number: the same facts
-    ``services.renewal_gate_inputs`` loads for one contract, for the daily renewal reminders."""
-    from contracts.services import _finding_label
+    """The renewal gate's inputs for ``contracts``, by contract id, in three queries
+    (certificates, audits, their findings) whatever their number: the one loader of these facts,
+    for one contract (the renewal, the admin's preview) as for many (the daily renewal reminders,
+    the officer's home)."""
     from vendors.models import Certification
 
     vendor_ids = {c.vendor_id for c in contracts}
@@ -905,3 +942,9 @@ def renewal_gate_inputs_for(
         )
         for c in contracts
     }
+
+
+def _finding_label(finding: AuditFinding) -> str:
+    if finding.due_date:
+        return f"{finding.clause_ref} (corrective action due {finding.due_date})"
+    return finding.clause_ref

@@ -40,6 +40,8 @@ BADGES: dict[str, str] = {
 }
 
 NOT_SET = "not set"
+# A line says when it was recorded only when that is this far from when it happened.
+RECORDED_APART = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,13 @@ class TimelineEvent:
     actor: str = ""
     reason: str = ""
     changes: list[Change] = field(default_factory=list)
+    # When the line was written to the record, if that was on another day than the event itself
+    # (a report brought in after the fact); None otherwise.
+    recorded_at: datetime.datetime | None = None
+
+    def __post_init__(self):
+        if self.recorded_at is not None and abs(self.recorded_at - self.at) < RECORDED_APART:
+            self.recorded_at = None
 
     @property
     def badge(self) -> str:

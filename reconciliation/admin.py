@@ -22,15 +22,19 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import never_cache
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
 from assurance.uploads import csv_safe
+from config.admin_uploads import UploadAdminMixin
+from config.progress import admin_progress_response, duration, progress_html
 from reconciliation import selectors, services
 from reconciliation.asset_file import COLUMNS
-from reconciliation.models import Asset, AssetImport, ReconciliationFlag
+from reconciliation.models import Asset, AssetImport, ReconciliationFlag, ReconciliationRun
 
 Kind = ReconciliationFlag.Kind
 
@@ -231,6 +235,15 @@ class ReconciliationFlagAdmin(TrackedHistoryAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        user = request.user
+        extra_context = {
+            **(extra_context or {}),
+            "can_run_checks": user.has_perm("reconciliation.add_reconciliationrun"),
+            "can_view_runs": user.has_perm("reconciliation.view_reconciliationrun"),
+        }
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
@@ -315,7 +328,7 @@ class AssetUploadForm(forms.Form):
 
 
 @admin.register(AssetImport)
-class AssetImportAdmin(TrackedHistoryAdmin):
+class AssetImportAdmin(UploadAdminMixin, TrackedHistoryAdmin):
     list_display = (
         "__str__",
         "status",
@@ -348,12 +361,11 @@ class AssetImportAdmin(TrackedHistoryAdmin):
     )
     readonly_fields = fields
 
-    # Adding is uploading; imports are records and never edited.
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Adding is uploading (config.admin_uploads); imports are records and never edited.
+    upload_form_class = AssetUploadForm
+    upload_template = "admin/reconciliation/assetimport/upload.html"
+    upload_title = "Upload an asset inventory"
+    upload_refused = (services.AssetImportRefused,)
 
     def get_queryset(self, request):
         return selectors.asset_import_list()
@@ -400,51 +412,35 @@ class AssetImportAdmin(TrackedHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def add_view(self, request, form_url="", extra_context=None):
-        """The upload form: the file goes through the same service as ``import_assets``."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = AssetUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                record = services.asset_import(
-                    actor=request.user,
-                    path_or_file=upload,
-                    original_name=upload.name,
-                    source=AssetImport.Source.ADMIN,
-                    reason="asset inventory uploaded in the admin",
-                )
-            except services.AssetImportRefused as exc:
-                form.add_error(None, exc.message)
-            else:
-                if record.status == AssetImport.Status.REJECTED:
-                    self.message_user(
-                        request,
-                        f"{record.original_name} was rejected: nothing was stored. The errors "
-                        "are listed below; fix the rows and upload again.",
-                        messages.ERROR,
-                    )
-                else:
-                    self.message_user(
-                        request,
-                        f"{record.original_name} imported: {record.accepted_rows} assets, "
-                        f"{record.unmatched_vendor_rows} with a vendor not in the vendor master.",
-                        messages.SUCCESS,
-                    )
-                return HttpResponseRedirect(
-                    reverse("admin:reconciliation_assetimport_change", args=[record.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Upload an asset inventory",
-            "opts": self.model._meta,
-            "form": form,
-            "has_view_permission": self.has_view_permission(request),
-            "max_bytes": services.asset_import_max_bytes(),
-            "columns": COLUMNS,
-        }
-        return TemplateResponse(request, "admin/reconciliation/assetimport/upload.html", context)
+    def upload_store(self, request, form):
+        """The file goes through the same service as ``import_assets``."""
+        upload = form.cleaned_data["file"]
+        return services.asset_import(
+            actor=request.user,
+            path_or_file=upload,
+            original_name=upload.name,
+            source=AssetImport.Source.ADMIN,
+            reason="asset inventory uploaded in the admin",
+        )
+
+    def upload_announce(self, request, record) -> None:
+        if record.status == AssetImport.Status.REJECTED:
+            self.message_user(
+                request,
+                f"{record.original_name} was rejected: nothing was stored. The errors "
+                "are listed below; fix the rows and upload again.",
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                f"{record.original_name} imported: {record.accepted_rows} assets, "
+                f"{record.unmatched_vendor_rows} with a vendor not in the vendor master.",
+                messages.SUCCESS,
+            )
+
+    def upload_context(self, request) -> dict:
+        return {"max_bytes": services.asset_import_max_bytes(), "columns": COLUMNS}
 
     def error_report_view(self, request, object_id):
         record = self.get_object(request, unquote(object_id))
@@ -493,3 +489,156 @@ class AssetAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
     list_select_related = ("vendor", "asset_import")
     raw_id_fields = ("vendor", "asset_import")
     date_hierarchy = "in_service_date"
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+class RunRequestForm(forms.Form):
+    year = forms.IntegerField(
+        label="Reporting year",
+        min_value=2000,
+        help_text="The checks compare this year's ledger, disclosures and asset inventory.",
+    )
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    """The log of reconciliation runs, nightly or asked for here; asking for one is "adding" it,
+    and its page follows it with a live progress bar."""
+
+    list_display = (
+        "__str__",
+        "reporting_year",
+        "status",
+        "requested_by",
+        "requested_at",
+        "took",
+        "changes",
+    )
+    list_filter = ("status", "reporting_year")
+    list_select_related = ("requested_by",)
+    fields = (
+        "reporting_year",
+        "status",
+        "progress",
+        "changes",
+        "check_notes",
+        "flags_link",
+        "error",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/reconciliation/reconciliationrun/change_form.html"
+
+    def get_queryset(self, request):
+        return selectors.reconciliation_run_list()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        return progress_html(
+            selectors.reconciliation_run_progress(obj),
+            timezone.now(),
+            url=reverse("admin:reconciliation_reconciliationrun_progress", args=[obj.pk]),
+            label=f"Progress of reconciliation run {obj.pk}",
+            reload_when_done=obj.status in services.RUNS_UNDER_WAY,
+        )
+
+    @admin.display(description="took")
+    def took(self, obj):
+        if obj.started_at is None or obj.finished_at is None:
+            return "—"
+        return duration((obj.finished_at - obj.started_at).total_seconds())
+
+    @admin.display(description="flags changed")
+    def changes(self, obj):
+        summary = obj.summary or {}
+        if not summary:
+            return "—"
+        return ", ".join(
+            f"{summary.get(key, 0)} {label}"
+            for key, label in (
+                ("created", "raised"),
+                ("updated", "updated"),
+                ("reopened", "reopened"),
+                ("resolved", "resolved"),
+                ("unchanged", "unchanged"),
+            )
+        )
+
+    @admin.display(description="notes of the checks")
+    def check_notes(self, obj):
+        notes = (obj.summary or {}).get("notes") or []
+        if not notes:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((n,) for n in notes))
+        )
+
+    @admin.display(description="flags")
+    def flags_link(self, obj):
+        url = reverse("admin:reconciliation_reconciliationflag_changelist")
+        return format_html(
+            '<a href="{}?reporting_year={}">Flags of {}</a>',
+            url,
+            obj.reporting_year,
+            obj.reporting_year,
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:run_id>/progress/",
+                never_cache(self.progress_view),
+                name="reconciliation_reconciliationrun_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, run_id):
+        return admin_progress_response(self, request, run_id, selectors.reconciliation_run_progress)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Ask the workers to run the checks of a year now."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"year": timezone.localdate().year - 1}
+        form = RunRequestForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                run = services.reconciliation_run_request(
+                    actor=request.user, year=form.cleaned_data["year"]
+                )
+            except services.RunRefused as exc:
+                # A refusal about the year goes to its field, any other above the form.
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"The checks of {run.reporting_year} were asked for; the workers run them and "
+                    "their progress shows below.",
+                    messages.INFO,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:reconciliation_reconciliationrun_change", args=[run.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Run the reconciliation checks",
+            "opts": self.model._meta,
+            "form": form,
+            "has_view_permission": self.has_view_permission(request),
+            "steps": services.RUN_STEPS,
+        }
+        return TemplateResponse(
+            request, "admin/reconciliation/reconciliationrun/request.html", context
+        )

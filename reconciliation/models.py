@@ -1,6 +1,6 @@
 """Reconciliation: flags raised where our independent records disagree with what vendors or the
 ledger say, and the IT asset inventory the ledger's hardware quantities are checked against
-(issue 7; PRODUCT.md section 6).
+(docs/domain.md, "Reconciliation").
 """
 
 from django.conf import settings
@@ -183,3 +183,39 @@ class Asset(models.Model):
 
     def __str__(self):
         return f"{self.asset_tag}: {self.quantity} x {self.hardware_class}"
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+class ReconciliationRun(models.Model):
+    """One reconciliation of a reporting year, nightly or asked for in the admin: who asked, how far
+    it has got, how long it took and what it changed. The flags it raised or updated keep their
+    own history; this row is the log of the runs and what their progress bar reads."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    reporting_year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=120, blank=True, help_text="What the run is doing now.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Flags created, updated, reopened, resolved and unchanged, and the checks' notes.
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["reporting_year", "status"])]
+
+    def __str__(self):
+        return f"Reconciliation of {self.reporting_year} ({self.get_status_display()})"

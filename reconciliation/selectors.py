@@ -22,7 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower, Trim
 
-from reconciliation.models import Asset, AssetImport, ReconciliationFlag
+from config.progress import Progress
+from reconciliation.models import Asset, AssetImport, ReconciliationFlag, ReconciliationRun
 
 ACTIVE_STATUSES = (ReconciliationFlag.Status.OPEN, ReconciliationFlag.Status.ACKNOWLEDGED)
 
@@ -89,10 +90,6 @@ def asset_import_already_imported(*, sha256: str) -> AssetImport | None:
     ).first()
 
 
-def asset_list() -> QuerySet[Asset]:
-    return Asset.objects.select_related("vendor", "asset_import")
-
-
 def hardware_classes_known() -> frozenset[str] | None:
     """The codes of the newest hardware factor dataset, case-folded; None when none is imported
     (then any well-formed class is accepted, as the ledger accepts any)."""
@@ -121,71 +118,6 @@ def accepted_disclosures(*, year: int):
         .select_related("vendor")
         .order_by("pk")
     )
-
-
-@dataclass(frozen=True)
-class SectorFactors:
-    """The spend-based factors (kgCO2e per USD) of some NAICS codes in the newest dataset."""
-
-    source: str
-    kg_per_usd: dict[str, Decimal]
-
-
-def sector_factors(*, naics_codes) -> SectorFactors | None:
-    """Factors of the newest spend-based (useeio) dataset for ``naics_codes``.
-
-    As for the submission warning (vendors.services.disclosures.disclosure_facts), revenue is at
-    producer prices, so the factor without margins is used where the dataset gives it.
-    """
-    from scope3.models import EmissionFactor, FactorDataset
-    from scope3.selectors import factor_dataset_latest
-
-    dataset = factor_dataset_latest(kind=FactorDataset.Kind.USEEIO)
-    if dataset is None:
-        return None
-    rows = EmissionFactor.objects.filter(dataset=dataset, code__in=set(naics_codes)).values_list(
-        "code", "value", "value_without_margins"
-    )
-    return SectorFactors(
-        source=f"{dataset.name} {dataset.version}",
-        kg_per_usd={
-            code: without if without is not None else value for code, value, without in rows
-        },
-    )
-
-
-@dataclass(frozen=True)
-class FxRates:
-    """Units of a currency per one USD by (currency, year), from the newest FX dataset."""
-
-    source: str
-    rates: dict[tuple[str, int], Decimal]
-
-    def units_per_usd(self, currency: str, year: int) -> Decimal | None:
-        """The rate of ``year``, else of the latest earlier year (as the submission check does)."""
-        currency = currency.strip().upper()
-        if currency == "USD":
-            return Decimal(1)
-        years = [y for (code, y) in self.rates if code == currency and y <= year]
-        if not years:
-            return None
-        return self.rates[(currency, max(years))]
-
-
-def fx_rates() -> FxRates:
-    from scope3.models import FactorDataset, ReferenceRate
-    from scope3.selectors import factor_dataset_latest
-
-    dataset = factor_dataset_latest(kind=FactorDataset.Kind.FX)
-    if dataset is None or (dataset.currency or "USD") != "USD":
-        return FxRates(source="", rates={})
-    rates = {
-        (key.upper(), year): value
-        for key, year, value in ReferenceRate.objects.filter(dataset=dataset).values_list(
-            "key", "year", "value"
-        )
-    }
-    return FxRates(source=f"{dataset.name} {dataset.version}", rates=rates)
 
 
 @dataclass(frozen=True)
@@ -346,3 +278,33 @@ def inventory_hardware_quantities(*, asset_import: AssetImport, year: int):
         )
         for row in rows
     ]
+
+
+def reconciliation_run_progress(run) -> Progress:
+    """A run's steps (``services.RUN_STEPS``: four checks, then the flags) as a percentage, with the
+    step it is on."""
+    from reconciliation.services import RUN_STEPS
+
+    status = ReconciliationRun.Status
+    done = run.status in (status.DONE, status.FAILED)
+    note = run.step if run.status == status.RUNNING else ""
+    if run.status == status.QUEUED:
+        note = "waiting for a worker"
+    return Progress(
+        status=run.status,
+        status_label=run.get_status_display(),
+        value=round(
+            100 * (len(RUN_STEPS) if run.status == status.DONE else run.steps_done) / len(RUN_STEPS)
+        ),
+        total=100,
+        unit="%",
+        done=done,
+        failed=run.status == status.FAILED,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        note=note,
+    )
+
+
+def reconciliation_run_list() -> QuerySet:
+    return ReconciliationRun.objects.select_related("requested_by")

@@ -1,10 +1,11 @@
 """Writes of the reconciliation app: the asset inventory import, the nightly reconciliation and
-the review of its flags (issue 7, item 4; PRODUCT.md section 6).
+the review of its flags (docs/domain.md, "Reconciliation").
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -24,10 +26,11 @@ from assurance.models import AuditEvent
 from assurance.services import audit_event_record
 from assurance.storage import original_name_clean
 from reconciliation import asset_file, rules, selectors
-from reconciliation.models import Asset, AssetImport, ReconciliationFlag
+from reconciliation.models import Asset, AssetImport, ReconciliationFlag, ReconciliationRun
 
 Status = ReconciliationFlag.Status
 Kind = ReconciliationFlag.Kind
+RUNS_UNDER_WAY = (ReconciliationRun.Status.QUEUED, ReconciliationRun.Status.RUNNING)
 
 ASSET_IMPORT_REASON = "asset inventory imported"
 RECONCILIATION_REASON = "nightly reconciliation"
@@ -150,7 +153,7 @@ def asset_import(
     source: str = AssetImport.Source.COMMAND,
     reason: str = ASSET_IMPORT_REASON,
 ) -> AssetImport:
-    """Import an IT asset inventory CSV: all rows or none (issue 7, item 4).
+    """Import an IT asset inventory CSV: all rows or none (docs/domain.md, "Reconciliation").
 
     Columns: asset_tag, model, hardware_class, quantity, location, vendor, vendor_tax_id,
     in_service_date (asset_tag, hardware_class, quantity and in_service_date required). The file
@@ -164,7 +167,6 @@ def asset_import(
     already imported; returns the AssetImport otherwise.
     """
     from scope3 import selectors as scope3_selectors
-    from scope3.services.spend import _vendor_matcher
 
     if not original_name and isinstance(path_or_file, str | Path):
         original_name = Path(path_or_file).name
@@ -185,7 +187,7 @@ def asset_import(
     assets: list[Asset] = []
     unmatched = 0
     if not rejected:
-        match = _vendor_matcher(scope3_selectors.spend_vendor_lookup())
+        match = scope3_selectors.spend_vendor_matcher()
         for row in parsed.rows:
             vendor_id, how = match(row.vendor, row.vendor_tax_id)
             unmatched += vendor_id is None and bool(row.vendor or row.vendor_tax_id)
@@ -290,21 +292,35 @@ class ReconciliationSummary:
         }
 
 
-def reconciliation_checks(*, year: int) -> list[rules.CheckOutcome]:
-    """Load every check's inputs (a fixed number of queries) and run the rules of ``year``."""
+# What a run is doing at each of its steps, in order: the four checks, then writing the flags.
+RUN_STEPS = (
+    "comparing disclosures with their sector's spend-based estimate",
+    "looking for spend without a contract",
+    "looking for ledger vendors missing from the vendor master",
+    "comparing hardware quantities with the asset inventory",
+    "raising, updating and resolving flags",
+)
+
+
+def reconciliation_checks(*, year: int, progress=None) -> list[rules.CheckOutcome]:
+    """Load every check's inputs (a fixed number of queries) and run the rules of ``year``;
+    ``progress(step_index)`` is told as each check starts (see ``RUN_STEPS``)."""
+    progress = progress or (lambda index: None)
+    progress(0)
     from scope3 import selectors as scope3_selectors
     from scope3.importers.spend import tax_id_normalise, vendor_name_normalise
-    from scope3.services.spend import _vendor_matcher
     from vendors.plausibility import DisclosureFacts
 
-    fx = selectors.fx_rates()
+    fx = scope3_selectors.fx_rates()
 
     def units_per_usd(currency: str) -> Decimal | None:
         return fx.units_per_usd(currency, year)
 
     # a. accepted disclosures against the spend-based estimate of their sector
     disclosures = selectors.accepted_disclosures(year=year)
-    factors = selectors.sector_factors(naics_codes={d.vendor.naics_code for d in disclosures})
+    factors = scope3_selectors.sector_factors(
+        naics_codes={d.vendor.naics_code for d in disclosures}
+    )
     inputs = []
     for disclosure in disclosures:
         vendor = disclosure.vendor
@@ -345,6 +361,7 @@ def reconciliation_checks(*, year: int) -> list[rules.CheckOutcome]:
         intensity.notes.append("no spend-based factor dataset: disclosures not compared")
 
     # b. spend above the threshold without a contract
+    progress(1)
     spend = selectors.spend_by_vendor(year=year)
     contracted = selectors.vendors_with_contract_in(
         year=year, vendor_ids={row.vendor_id for row in spend}
@@ -361,8 +378,9 @@ def reconciliation_checks(*, year: int) -> list[rules.CheckOutcome]:
     )
 
     # c. ledger vendors missing from the vendor master
+    progress(2)
     unmatched = selectors.spend_unmatched(year=year)
-    match = _vendor_matcher(scope3_selectors.spend_vendor_lookup()) if unmatched else None
+    match = scope3_selectors.spend_vendor_matcher() if unmatched else None
     not_in_master = rules.vendor_not_in_master_check(
         [
             rules.UnmatchedSpend(r.vendor_name, r.vendor_tax_id, r.currency, r.amount, r.lines)
@@ -376,6 +394,7 @@ def reconciliation_checks(*, year: int) -> list[rules.CheckOutcome]:
     )
 
     # d. hardware quantities against the asset inventory, where one is imported
+    progress(3)
     latest = selectors.asset_import_latest()
     hardware = rules.asset_quantity_check(
         [
@@ -438,13 +457,16 @@ _FLAG_FIELDS = [
 ]
 
 
-def reconciliation_run(*, year: int, today=None, actor=None) -> ReconciliationSummary:
-    """Raise, update and resolve the reconciliation flags of ``year`` (issue 7, item 4).
+def reconciliation_run(
+    *, year: int, today=None, actor=None, progress=None
+) -> ReconciliationSummary:
+    """Raise, update and resolve the reconciliation flags of ``year`` (docs/domain.md,
+    "Reconciliation").
 
-    Rules (``reconciliation.rules``; PRODUCT.md section 6): accepted disclosures whose Scope 1+2
-    intensity is outside the configured bounds of the sector's spend-based estimate; vendors
-    above the spend threshold without a contract; ledger vendors missing from the vendor master;
-    ledger hardware quantities that disagree with the imported asset inventory.
+    Rules (``reconciliation.rules``; docs/domain.md, "Reconciliation"): accepted disclosures whose
+    Scope 1+2 intensity is outside the configured bounds of the sector's spend-based estimate;
+    vendors above the spend threshold without a contract; ledger vendors missing from the vendor
+    master; ledger hardware quantities that disagree with the imported asset inventory.
 
     Idempotent: a flag is identified by its kind and key, so a second run updates the flag the
     first raised (its figures and ``last_seen_at``) instead of raising another. An open or
@@ -454,8 +476,10 @@ def reconciliation_run(*, year: int, today=None, actor=None) -> ReconciliationSu
     The queries are the same in number whatever the number of vendors, lines or flags.
     """
     today = today or timezone.localdate()
-    outcomes = reconciliation_checks(year=year)
+    outcomes = reconciliation_checks(year=year, progress=progress)
     actor = actor or system_user()
+    if progress is not None:
+        progress(len(RUN_STEPS) - 1)
     try:
         return _flags_write(year, today, outcomes, actor)
     except IntegrityError:
@@ -568,6 +592,93 @@ def _flags_write(year, today, outcomes, actor) -> ReconciliationSummary:
             details={**summary.as_dict(), "checks": [o.kind for o in ran]},
         )
     return summary
+
+
+# --- runs: recorded, with their progress ----------------------------------------------------------
+
+
+class RunRefused(ValidationError):
+    """A run cannot be asked for (a year out of range, or one already under way)."""
+
+
+def reconciliation_run_request(*, actor, year: int) -> ReconciliationRun:
+    """Ask the workers to reconcile ``year`` now; returns the queued run, whose page follows it.
+
+    Refused while a run of the same year waits or runs (it would find the same flags), and for a
+    year outside 2000..next year.
+    """
+    from reconciliation import tasks
+
+    this_year = timezone.localdate().year
+    if not 2000 <= year <= this_year + 1:
+        raise RunRefused(
+            {"year": f"{year} is not a reporting year to reconcile (2000 to {this_year + 1})."}
+        )
+    with transaction.atomic():
+        under_way = (
+            ReconciliationRun.objects.select_for_update()
+            .filter(reporting_year=year, status__in=RUNS_UNDER_WAY)
+            .first()
+        )
+        if under_way is not None:
+            raise RunRefused(
+                f"A reconciliation of {year} was asked for at "
+                f"{timezone.localtime(under_way.requested_at):%Y-%m-%d %H:%M} and is "
+                f"{under_way.get_status_display().lower()}; follow it instead of starting another.",
+                code="under_way",
+            )
+        run = ReconciliationRun.objects.create(reporting_year=year, requested_by=actor)
+        tasks.reconciliation_run_process.delay_on_commit(run.pk)
+    return run
+
+
+def reconciliation_run_process(*, run_id: int, today=None, now=None) -> ReconciliationRun | None:
+    """Perform a recorded run (a worker's task, or the nightly task inline): claim it, reconcile
+    its year telling each step to the row, record the summary or the error.
+
+    Safe to run twice: a run taken by a live worker, or finished, is left alone (None). A run
+    whose worker died is taken over once the task time limit has passed.
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800))
+    rows = ReconciliationRun.objects.filter(pk=run_id)
+    claimed = rows.filter(
+        Q(status=ReconciliationRun.Status.QUEUED)
+        | Q(status=ReconciliationRun.Status.RUNNING, started_at__lt=stale)
+    ).update(status=ReconciliationRun.Status.RUNNING, started_at=now, steps_done=0, step="")
+    if not claimed:
+        return None
+    run = ReconciliationRun.objects.select_related("requested_by").get(pk=run_id)
+
+    def progress(index: int) -> None:
+        rows.update(steps_done=index, step=RUN_STEPS[index])
+
+    try:
+        summary = reconciliation_run(
+            year=run.reporting_year, today=today, actor=run.requested_by, progress=progress
+        )
+    except Exception as exc:
+        rows.update(
+            status=ReconciliationRun.Status.FAILED,
+            finished_at=timezone.now(),
+            step="",
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+    rows.update(
+        status=ReconciliationRun.Status.DONE,
+        steps_done=len(RUN_STEPS),
+        step="",
+        finished_at=timezone.now(),
+        summary=summary.as_dict(),
+    )
+    return ReconciliationRun.objects.get(pk=run_id)
+
+
+def reconciliation_run_record(*, actor, year: int, today=None) -> ReconciliationRun:
+    """Reconcile ``year`` in this process and record it as a run (the nightly task)."""
+    run = ReconciliationRun.objects.create(reporting_year=year, requested_by=actor)
+    return reconciliation_run_process(run_id=run.pk, today=today) or run
 
 
 # --- reviewing flags ---------------------------------------------------------------------------

@@ -279,7 +279,16 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # An upload the workers import (scope3.services.spend, "Uploads"): the private stored name of
+    # the file, deleted once the import ends, and how far the import has got.
+    upload_name = models.CharField(max_length=80, blank=True)
+    step = models.CharField(max_length=40, blank=True)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_expected = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Data rows the file appears to hold (CSV), if known."
+    )
 
     history = TrackedHistory()
 

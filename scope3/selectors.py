@@ -6,6 +6,7 @@ import re
 
 from django.db.models import QuerySet
 
+from config import numbers
 from config.progress import Progress
 from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
 
@@ -41,10 +42,6 @@ def factor_dataset_latest(*, kind: str) -> FactorDataset | None:
     return max(datasets, key=dataset_version_key, default=None)
 
 
-def emission_factors_by_code(*, dataset: FactorDataset) -> dict[str, EmissionFactor]:
-    return {factor.code: factor for factor in EmissionFactor.objects.filter(dataset=dataset)}
-
-
 def reference_rates(*, dataset: FactorDataset) -> dict[tuple[str, int], ReferenceRate]:
     """``{(key, year): rate}`` for an FX or price-index dataset."""
     return {(rate.key, rate.year): rate for rate in ReferenceRate.objects.filter(dataset=dataset)}
@@ -68,12 +65,6 @@ def import_batch_already_imported(*, sha256: str):
         .exclude(status=ImportBatch.Status.REJECTED)
         .first()
     )
-
-
-def spend_line_list() -> QuerySet:
-    from scope3.models import SpendLine
-
-    return SpendLine.objects.select_related("vendor", "batch")
 
 
 def spend_external_ids_existing(*, external_ids) -> set[str]:
@@ -117,6 +108,44 @@ def spend_vendor_lookup() -> dict[str, dict]:
     return {"ids": ids, "tax_ids": tax_ids, "names": names, "normalised": normalised}
 
 
+def spend_vendor_matcher(lookup: dict | None = None):
+    """``match(vendor, tax_id) -> (vendor id or None, how)``: the vendor-matching rules of the
+    spend import, for anything else that names vendors the way a ledger does (the asset register,
+    the reconciliation of unmatched spend). ``lookup`` is :func:`spend_vendor_lookup`'s result,
+    loaded here when not given.
+
+    In order: the vendor column as a vendor id, the tax id, the exact name, the normalised name;
+    an ambiguous key matches nobody.
+    """
+    from scope3.importers.spend import VENDOR_ID_PATTERN, tax_id_normalise, vendor_name_normalise
+    from scope3.models import SpendLine
+
+    lookup = lookup if lookup is not None else spend_vendor_lookup()
+    ids, tax_ids = lookup["ids"], lookup["tax_ids"]
+    names, normalised = lookup["names"], lookup["normalised"]
+    how = SpendLine.VendorMatch
+
+    def match(vendor: str, tax_id: str) -> tuple[int | None, str]:
+        # A vendor column holding a number is an id only if such a vendor exists; otherwise it
+        # may be a name like "3M" or "1&1" and goes on to the other rules.
+        if vendor and VENDOR_ID_PATTERN.fullmatch(vendor) and int(vendor) in ids:
+            return int(vendor), how.ID.value
+        if tax_id:
+            pk = tax_ids.get(tax_id_normalise(tax_id))
+            if pk:
+                return pk, how.TAX_ID.value
+        if vendor:
+            pk = names.get(vendor.casefold())
+            if pk:
+                return pk, how.NAME.value
+            pk = normalised.get(vendor_name_normalise(vendor))
+            if pk:
+                return pk, how.NORMALISED_NAME.value
+        return None, how.UNMATCHED.value
+
+    return match
+
+
 # --- inventory runs ----------------------------------------------------------------------------
 
 from dataclasses import dataclass, field  # noqa: E402
@@ -126,7 +155,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum  # n
 from django.db.models.functions import Abs  # noqa: E402
 
 from scope3.engine import Method  # noqa: E402
-from scope3.models import EmissionEstimate, InventoryChunk, InventoryRun  # noqa: E402
+from scope3.models import EmissionEstimate, InventoryRun  # noqa: E402
 
 _METHOD_RANK = {method.value: method.rank for method in Method}
 _GRAM = Decimal("0.001")
@@ -154,16 +183,6 @@ def inventory_run_previous(*, run: InventoryRun) -> InventoryRun | None:
         .order_by("-pk")
         .first()
     )
-
-
-def inventory_run_stale_chunks(*, run: InventoryRun, stale_seconds: int) -> int:
-    """How many of the run's chunks are held by a claim older than the stale timeout."""
-    from django.utils import timezone
-
-    cutoff = timezone.now() - timezone.timedelta(seconds=stale_seconds)
-    return InventoryChunk.objects.filter(
-        run=run, status=InventoryChunk.Status.RUNNING, claimed_at__lt=cutoff
-    ).count()
 
 
 def inventory_run_estimates(*, run: InventoryRun) -> QuerySet[EmissionEstimate]:
@@ -664,18 +683,107 @@ def inventory_run_progress(run: InventoryRun) -> Progress:
 
 
 def import_batch_progress(batch) -> Progress:
-    """Rows of a spend import. The import runs in one request or command and its batch is
-    recorded when it ends, so a batch is always finished; its time taken is not recorded."""
+    """How far a spend import has got, in per cent: checking the rows is the first 90 % (rows
+    checked of the rows a CSV appears to hold), storing the lines the rest. An upload waits for a
+    worker at 0 %; a batch imported by the command or the API was recorded when it ended."""
     from scope3.models import ImportBatch
+    from scope3.services.spend import STORING
 
     status = ImportBatch.Status
     done = batch.status not in (status.PENDING, status.RUNNING)
-    return Progress(
-        status=batch.status,
-        status_label=batch.get_status_display(),
-        value=batch.total_rows if done else 0,
-        total=batch.total_rows,
-        unit="rows",
-        done=done,
-        failed=batch.status == status.REJECTED,
+    common = {
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "started_at": batch.started_at,
+        "finished_at": batch.finished_at,
+    }
+    if done:
+        return Progress(
+            **common,
+            value=batch.total_rows,
+            total=batch.total_rows,
+            unit="rows",
+            done=True,
+            failed=batch.status == status.REJECTED,
+        )
+    if batch.status == status.PENDING:
+        return Progress(
+            **common, value=0, total=100, unit="%", done=False, note="waiting for a worker"
+        )
+    checked = batch.rows_checked
+    expected = batch.rows_expected
+    if batch.step == STORING:
+        value, note = 90, f"storing the lines of {numbers.grouped(checked, 0)} rows checked"
+    elif expected:
+        value = min(89, 90 * checked // expected)
+        note = f"{numbers.grouped(checked, 0)} of about {numbers.grouped(expected, 0)} rows checked"
+    else:
+        value, note = 0, f"{numbers.grouped(checked, 0)} rows checked"
+    return Progress(**common, value=value, total=100, unit="%", done=False, note=note)
+
+
+# --- sector factors and exchange rates ---------------------------------------------------------
+# The one lookup of the spend-based factor of a vendor's sector and of exchange rates to USD, for
+# the disclosure plausibility warnings (vendors) and the reconciliation checks.
+
+
+@dataclass(frozen=True)
+class SectorFactors:
+    """The spend-based factors (kgCO2e per USD) of some NAICS codes in the newest dataset."""
+
+    source: str
+    kg_per_usd: dict[str, Decimal]
+
+
+def sector_factors(*, naics_codes) -> SectorFactors | None:
+    """Factors of the newest spend-based (USEEIO) dataset for ``naics_codes``; None without one.
+
+    A vendor's revenue is at its own (producer) prices, so the factor without trade and transport
+    margins is used where the dataset gives it.
+    """
+    dataset = factor_dataset_latest(kind=FactorDataset.Kind.USEEIO)
+    if dataset is None:
+        return None
+    codes = {code for code in naics_codes if code}
+    rows = EmissionFactor.objects.filter(dataset=dataset, code__in=codes).values_list(
+        "code", "value", "value_without_margins"
     )
+    return SectorFactors(
+        source=f"{dataset.name} {dataset.version}",
+        kg_per_usd={
+            code: without if without is not None else value for code, value, without in rows
+        },
+    )
+
+
+@dataclass(frozen=True)
+class FxRates:
+    """Units of a currency per one USD by (currency, year), from the newest FX dataset."""
+
+    source: str
+    rates: dict[tuple[str, int], Decimal]
+
+    def units_per_usd(self, currency: str, year: int) -> Decimal | None:
+        """The rate of ``year``, else of the latest earlier year; None when there is none."""
+        currency = currency.strip().upper()
+        if currency == "USD":
+            return Decimal(1)
+        years = [y for (code, y) in self.rates if code == currency and y <= year]
+        if not years:
+            return None
+        return self.rates[(currency, max(years))]
+
+
+def fx_rates(*, currencies=None) -> FxRates:
+    """Rates of the newest FX dataset quoted per USD (no rates without one), of ``currencies``
+    only when given."""
+    dataset = factor_dataset_latest(kind=FactorDataset.Kind.FX)
+    if dataset is None or (dataset.currency or "USD") != "USD":
+        return FxRates(source="", rates={})
+    rows = ReferenceRate.objects.filter(dataset=dataset)
+    if currencies is not None:
+        rows = rows.filter(key__in={c.strip().upper() for c in currencies if c})
+    rates = {
+        (key.upper(), year): value for key, year, value in rows.values_list("key", "year", "value")
+    }
+    return FxRates(source=f"{dataset.name} {dataset.version}", rates=rates)

@@ -12,7 +12,7 @@ import traceback
 from celery import shared_task
 
 from config.celery import task_options
-from scope3.services import runs
+from scope3.services import runs, spend
 
 # Planning marks the run failed before re-raising, so it is not retried: a retry would find the
 # run failed. Chunks and finishing are conditional updates, safe to retry and to redeliver.
@@ -26,7 +26,7 @@ def _worker_name(task) -> str:
 
 
 @shared_task(**PLAN)
-def run_plan(self, run_id: int) -> str:
+def inventory_run_plan(self, run_id: int) -> str:
     try:
         run = runs.inventory_run_plan(run_id=run_id)
     except Exception:
@@ -36,16 +36,27 @@ def run_plan(self, run_id: int) -> str:
 
 
 @shared_task(**STEP)
-def chunk_process(self, chunk_id: int) -> str:
+def inventory_chunk_process(self, chunk_id: int) -> str:
     outcome = runs.inventory_chunk_process(chunk_id=chunk_id, worker=_worker_name(self))
     return outcome.status
 
 
 @shared_task(**STEP)
-def run_finalize(self, run_id: int, watch: bool = False) -> str:
-    """Finish the run when all its chunks are done; as the watchdog (``watch``), otherwise
-    re-queue stuck chunks and check again later."""
-    if watch:
-        return runs.inventory_run_watch(run_id=run_id)
+def inventory_run_finish(self, run_id: int) -> str:
+    """Finish the run once all its chunks are done (queued by the chunk that completes it)."""
     run = runs.inventory_run_finish(run_id=run_id)
     return "completed" if run is not None else "chunks remain"
+
+
+@shared_task(**STEP)
+def inventory_run_watch(self, run_id: int) -> str:
+    """The run's watchdog: finish it when all its chunks are done, else re-queue stuck chunks and
+    check again later."""
+    return runs.inventory_run_watch(run_id=run_id)
+
+
+@shared_task(**PLAN)
+def import_batch_process(self, batch_id: int) -> str:
+    """Import a spend file uploaded in the admin (scope3.services.spend, "Uploads")."""
+    batch = spend.import_batch_process(batch_id=batch_id)
+    return batch.status if batch is not None else "taken by another worker or finished"

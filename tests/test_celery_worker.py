@@ -16,7 +16,7 @@ from tests.workers import (
     worker_database_url,
 )
 from vendors.models import VendorInvitation
-from vendors.tasks import vendor_contact_invite_task
+from vendors.tasks import vendor_contact_invite
 from vendors.tests.factories import VendorContactFactory
 
 pytestmark = [
@@ -56,7 +56,7 @@ def test_worker_consumes_the_invitation_task_and_stores_the_invitation(
 ):
     contact = VendorContactFactory(vendor=vendor_a, email="sustainability@acme.example")
 
-    result = vendor_contact_invite_task.delay(contact.pk, officer.pk, "contributor")
+    result = vendor_contact_invite.delay(contact.pk, officer.pk, "contributor")
 
     invitation = live_worker.wait_for(lambda: _invitation_for(contact), "the invitation")
     assert invitation.invited_by == officer
@@ -74,9 +74,34 @@ def test_invitation_made_by_the_worker_is_attributed_to_the_officer_with_the_tas
 ):
     contact = VendorContactFactory(vendor=vendor_a, email="esg@acme.example")
 
-    vendor_contact_invite_task.delay(contact.pk, officer.pk, "contributor")
+    vendor_contact_invite.delay(contact.pk, officer.pk, "contributor")
 
     invitation = live_worker.wait_for(lambda: _invitation_for(contact), "the invitation")
     created = invitation.history.get(history_type="+")
     assert created.history_user == officer
     assert created.history_change_reason == TASK_REASON
+
+
+def test_a_spend_file_uploaded_in_the_admin_is_imported_by_the_worker(
+    live_worker, client_for, analyst, vendor_a, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scope3.models import ImportBatch, SpendLine
+    from scope3.tests.spend_files import row, write_csv
+
+    path = write_csv(tmp_path / "ledger.csv", [row(external_id=f"W{i}") for i in range(30)])
+    upload = SimpleUploadedFile("ledger.csv", path.read_bytes(), content_type="text/csv")
+    client = client_for(analyst)
+    response = client.post("/admin/scope3/importbatch/add/", {"file": upload})
+    assert response.status_code == 302
+
+    batch = live_worker.wait_for(
+        lambda: ImportBatch.objects.filter(status=ImportBatch.Status.IMPORTED).first(),
+        "the imported batch",
+    )
+    assert batch.created_by == analyst and batch.accepted_rows == 30
+    assert SpendLine.objects.filter(batch=batch).count() == 30
+    assert batch.upload_name == ""
+    progress = client.get(f"/admin/scope3/importbatch/{batch.pk}/progress/").json()
+    assert progress["done"] and progress["text"].startswith("30 of 30 rows (100 %), took")

@@ -186,6 +186,43 @@ def test_lines_are_grouped_by_day_newest_first_in_the_readers_time_zone(client_f
     assert "Times in UTC" in client.get(url(story)).content.decode()
 
 
+def test_reports_brought_in_after_the_fact_sit_on_the_day_they_happened(
+    client_for, officer, member, contract, clause
+):
+    """A report entered on 15 January with the moments it was really submitted (14 April 2024)
+    and accepted (17 April) sits on those days, says when it was recorded, and carries its
+    off-track and breach notices along; the record itself keeps the real moment."""
+    submitted = datetime.datetime(2024, 4, 14, 9, 30, tzinfo=UTC)
+    with at(15):
+        for end, value, day in (
+            (datetime.date(2024, 3, 31), "95", 14),
+            (datetime.date(2024, 6, 30), "96", 20),
+        ):
+            month = 4 if end.month == 3 else 7
+            when = datetime.datetime(2024, month, day, 9, 30, tzinfo=UTC)
+            report = services.kpi_report_submit(
+                actor=member, period=period(clause, end), value=value, today=TODAY, now=when
+            )
+            services.kpi_report_accept(
+                actor=officer, report=report, now=when + datetime.timedelta(days=3)
+            )
+    text = client_for(officer).get(url(contract)).content.decode()
+
+    april_14 = text.index(">Sunday 14 April 2024</time></h3>")
+    april_17 = text.index(">Wednesday 17 April 2024</time></h3>")
+    july_23 = text.index(">Tuesday 23 July 2024</time></h3>")
+    assert july_23 < april_17 < april_14  # newest day first
+    assert "submitted the Q1 2024" in text[april_14:]
+    assert "accepted the Q1 2024" in text[april_17:april_14]
+    # The breach of Q2 (second period off track) is on the day Q2 was accepted, not 15 January.
+    assert "is in breach" in text[july_23:april_17]
+    assert "recorded <time" in text and ">15 Jan 2026</time>" in text
+    assert submitted.isoformat()[:16] in text[april_14:]
+    # The contract's own lines stay on the day they were recorded, without a note.
+    created = text.index("Officer created the contract")
+    assert "recorded <time" not in text[created : text.index("</li>", created)]
+
+
 def test_field_changes_are_folded_under_each_line_in_readable_words(client_for, officer, story):
     text = client_for(officer).get(url(story)).content.decode()
     accepted = text.index("Officer accepted the Q1 2024")

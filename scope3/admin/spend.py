@@ -11,10 +11,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -23,15 +21,17 @@ from django.views.decorators.cache import never_cache
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
-from config.progress import progress_html, progress_response
+from config import numbers
+from config.admin_uploads import UploadAdminMixin
+from config.progress import admin_progress_response, progress_html
 from scope3 import selectors
 from scope3.importers.spend import FIELDS
 from scope3.models import ImportBatch, SpendLine
 from scope3.services.spend import (
     SpendImportRefused,
     import_batch_error_report_open,
-    spend_import,
     spend_import_max_bytes,
+    spend_upload_queue,
 )
 from scope3.services.vocabulary import unknown_terms_describe
 
@@ -77,7 +77,7 @@ class SpendUploadForm(forms.Form):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(TrackedHistoryAdmin):
+class ImportBatchAdmin(UploadAdminMixin, TrackedHistoryAdmin):
     list_display = (
         "__str__",
         "status",
@@ -99,6 +99,7 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
         "original_name",
         "status",
         "progress",
+        "outcome",
         "source",
         "partial",
         "file_sha256",
@@ -115,16 +116,16 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
         "lines_link",
         "created_by",
         "created_at",
+        "started_at",
         "finished_at",
     )
     readonly_fields = fields
 
-    # Adding is uploading (the add button leads to the upload form); nothing is ever edited.
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Adding is uploading (config.admin_uploads); batches are records and never edited.
+    upload_form_class = SpendUploadForm
+    upload_template = "admin/scope3/importbatch/upload.html"
+    upload_title = "Upload a spend file"
+    upload_refused = (SpendImportRefused,)
 
     @admin.display(description="progress")
     def progress(self, obj):
@@ -134,20 +135,13 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
             selectors.import_batch_progress(obj),
             timezone.now(),
             url=reverse("admin:scope3_importbatch_progress", args=[obj.pk]),
-            label=f"Rows read of import batch {obj.pk}",
+            label=f"Progress of import batch {obj.pk}",
+            # A running import's counts, lines and report appear once it ends.
+            reload_when_done=obj.status in (ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING),
         )
 
     def progress_view(self, request, object_id):
-        """The batch's progress as JSON for static/js/progress.js; 404 for anyone who may not
-        view batches, as for a batch that does not exist."""
-        if not (request.user.is_active and request.user.is_staff) or not (
-            self.has_view_permission(request)
-        ):
-            raise Http404
-        batch = ImportBatch.objects.filter(pk=object_id).first()
-        if batch is None:
-            raise Http404
-        return progress_response(selectors.import_batch_progress(batch), timezone.now())
+        return admin_progress_response(self, request, object_id, selectors.import_batch_progress)
 
     @admin.display(description="unknown words")
     def unknown_words(self, obj):
@@ -191,60 +185,51 @@ class ImportBatchAdmin(TrackedHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def add_view(self, request, form_url="", extra_context=None):
-        """The upload form: the file goes through the same service as the command and API."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        opts = self.model._meta
-        form = SpendUploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                batch = spend_import(
-                    actor=request.user,
-                    path_or_file=upload,
-                    original_name=upload.name,
-                    source=ImportBatch.Source.ADMIN,
-                    partial=form.cleaned_data["partial"],
-                    column_map=form.cleaned_data["column_map"],
-                    reason="spend file uploaded in the admin",
-                )
-            except SpendImportRefused as exc:
-                form.add_error(None, exc.message)
-            else:
-                self._announce(request, batch)
-                return HttpResponseRedirect(
-                    reverse("admin:scope3_importbatch_change", args=[batch.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Upload a spend file",
-            "opts": opts,
-            "form": form,
-            "has_view_permission": self.has_view_permission(request),
-            "max_bytes": spend_import_max_bytes(ImportBatch.Source.ADMIN),
-        }
-        return TemplateResponse(request, "admin/scope3/importbatch/upload.html", context)
-
-    def _announce(self, request, batch: ImportBatch) -> None:
-        counts = (
-            f"{batch.accepted_rows} lines stored, {batch.rejected_rows} rejected, "
-            f"{batch.skipped_existing_rows} skipped (already imported), "
-            f"{batch.unmatched_vendor_rows} with an unmatched vendor."
+    def upload_store(self, request, form):
+        """The file is stored and imported by the workers with the same code as the command and
+        API; its page follows the import with a live progress bar."""
+        upload = form.cleaned_data["file"]
+        return spend_upload_queue(
+            actor=request.user,
+            uploaded_file=upload,
+            original_name=upload.name,
+            source=ImportBatch.Source.ADMIN,
+            partial=form.cleaned_data["partial"],
+            column_map=form.cleaned_data["column_map"],
+            reason="spend file uploaded in the admin",
         )
-        if batch.status == ImportBatch.Status.REJECTED:
-            self.message_user(
-                request,
-                f"{batch.original_name} was rejected: nothing was stored. "
-                "Download the error report below, fix the rows and upload again.",
-                messages.ERROR,
+
+    def upload_announce(self, request, record) -> None:
+        self.message_user(
+            request,
+            f"{record.original_name} was uploaded; the workers are importing it. Its "
+            "progress shows below, and its counts when it is done.",
+            messages.INFO,
+        )
+
+    def upload_context(self, request) -> dict:
+        return {"max_bytes": spend_import_max_bytes(ImportBatch.Source.ADMIN)}
+
+    @admin.display(description="outcome")
+    def outcome(self, obj):
+        """What came of the import, in a sentence, once it has ended."""
+        if obj.pk is None or obj.status in (ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING):
+            return "Not finished yet: the progress above says how far it has got."
+        counts = (
+            f"{numbers.grouped(obj.accepted_rows, 0)} lines stored, "
+            f"{numbers.grouped(obj.rejected_rows, 0)} rejected, "
+            f"{numbers.grouped(obj.skipped_existing_rows, 0)} skipped (already imported), "
+            f"{numbers.grouped(obj.unmatched_vendor_rows, 0)} with an unmatched vendor."
+        )
+        if obj.status == ImportBatch.Status.REJECTED:
+            return f"{obj.original_name} was rejected: nothing was stored. " + (
+                "Download the error report below, fix the rows and upload again."
+                if obj.error_report_name
+                else obj.error_summary
             )
-        elif batch.status == ImportBatch.Status.PARTIAL:
-            self.message_user(request, f"{batch.original_name}: {counts}", messages.WARNING)
-        else:
-            self.message_user(
-                request, f"{batch.original_name} imported: {counts}", messages.SUCCESS
-            )
+        if obj.status == ImportBatch.Status.PARTIAL:
+            return f"{obj.original_name} was partly imported: {counts}"
+        return f"{obj.original_name} imported: {counts}"
 
     def error_report_view(self, request, object_id):
         batch = self.get_object(request, unquote(object_id))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -25,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -38,20 +40,21 @@ from scope3 import selectors
 from scope3.importers.base import file_sha256
 from scope3.importers.spend import (
     FIELDS,
-    VENDOR_ID_PATTERN,
     RowError,
     SpendFileError,
     column_map_check,
     csv_safe,
     file_rows,
     row_parser,
-    tax_id_normalise,
-    vendor_name_normalise,
 )
 from scope3.models import ImportBatch, SpendLine
 from scope3.services.vocabulary import import_batch_unknown_terms
 
 IMPORT_REASON = "import_spend"
+UPLOAD_REASONS = {
+    "admin": "spend file uploaded in the admin",
+    "api": "spend file uploaded through the API",
+}
 # The two steps an import reports to a progress bar.
 CHECKING = "Checking rows"
 STORING = "Storing lines"
@@ -91,8 +94,11 @@ _F = {name: index for index, name in enumerate(FIELDS)}
 __all__ = [
     "SpendImportRefused",
     "import_batch_error_report_open",
+    "import_batch_process",
     "spend_import",
     "spend_import_max_bytes",
+    "spend_rows_estimate",
+    "spend_upload_queue",
 ]
 
 
@@ -139,6 +145,7 @@ def spend_import(
     reason: str = IMPORT_REASON,
     max_bytes: int | None = None,
     progress: Callable[[int, int | None, str], None] | None = None,
+    batch: ImportBatch | None = None,
 ) -> ImportBatch:
     """Import a purchase-ledger file into SpendLine rows (docs/method.md, section 2).
 
@@ -155,6 +162,8 @@ def spend_import(
 
     ``progress(done, total, step)`` is told the rows checked every few thousand rows (total
     unknown: None), then the lines stored of the lines to store, for a command's progress bar.
+    ``batch`` is the batch :func:`spend_upload_queue` recorded for this file, which the import
+    completes instead of creating one.
     """
     try:
         cleaned_map = column_map_check(column_map)
@@ -164,7 +173,7 @@ def spend_import(
     name = original_name_clean(original_name or getattr(path_or_file, "name", "") or "")
     with _local_file(path_or_file, limit, name) as (path, sha256, size):
         already = selectors.import_batch_already_imported(sha256=sha256)
-        if already is not None:
+        if already is not None and (batch is None or already.pk != batch.pk):
             raise SpendImportRefused(_already_imported(name, already))
         with tempfile.TemporaryFile(prefix="tenderleaf-spend-") as spool:
             outcome = _validate(path, name, cleaned_map, partial, spool, progress)
@@ -178,26 +187,38 @@ def spend_import(
             else:
                 status = ImportBatch.Status.IMPORTED
             report_name = _report_store(outcome) if outcome.error_count else ""
+            if progress is not None and not rejected and outcome.accepted_rows:
+                progress(0, outcome.accepted_rows, STORING)
             try:
                 with acting_as(actor, reason), transaction.atomic():
-                    batch = ImportBatch.objects.create(
-                        file_sha256=sha256,
-                        original_name=name[:255],
-                        size_bytes=size,
-                        source=source,
-                        status=status,
-                        partial=partial,
-                        column_map=cleaned_map,
-                        total_rows=outcome.total_rows,
-                        accepted_rows=outcome.accepted_rows,
-                        rejected_rows=outcome.rejected_rows,
-                        skipped_existing_rows=outcome.skipped_existing_rows,
-                        unmatched_vendor_rows=outcome.unmatched_vendor_rows,
-                        error_report_name=report_name,
-                        error_summary=_summary(outcome),
-                        created_by=actor,
-                        finished_at=timezone.now(),
-                    )
+                    counts = {
+                        "status": status,
+                        "total_rows": outcome.total_rows,
+                        "accepted_rows": outcome.accepted_rows,
+                        "rejected_rows": outcome.rejected_rows,
+                        "skipped_existing_rows": outcome.skipped_existing_rows,
+                        "unmatched_vendor_rows": outcome.unmatched_vendor_rows,
+                        "error_report_name": report_name,
+                        "error_summary": _summary(outcome),
+                        "finished_at": timezone.now(),
+                    }
+                    if batch is None:
+                        batch = ImportBatch.objects.create(
+                            file_sha256=sha256,
+                            original_name=name[:255],
+                            size_bytes=size,
+                            source=source,
+                            partial=partial,
+                            column_map=cleaned_map,
+                            created_by=actor,
+                            **counts,
+                        )
+                    else:
+                        for attribute, value in counts.items():
+                            setattr(batch, attribute, value)
+                        batch.rows_checked = outcome.total_rows
+                        batch.step = ""
+                        batch.save()
                     if not rejected and outcome.accepted_rows:
                         spool.seek(0)
                         _lines_insert(batch.pk, spool, progress, outcome.accepted_rows)
@@ -235,6 +256,169 @@ def spend_import(
                     "meanwhile by another import; nothing was stored. Try again to see which."
                 ) from None
     return batch
+
+
+# --- uploads: imported by the workers ----------------------------------------------------------
+#
+# A file uploaded in the admin is stored privately and recorded as a pending batch (its sha256
+# already counts as imported, so the same file cannot be queued twice); a worker then imports it
+# with the same code as the command, completing that batch, and deletes the stored file. While it
+# runs, the batch row says how many rows have been checked of about how many (CSV) and which step
+# it is in: the admin page follows it with a live progress bar (config/progress.py). A batch whose
+# worker died is taken over by the next delivery of its task once the task time limit has passed.
+
+
+def spend_upload_queue(
+    *,
+    actor,
+    uploaded_file,
+    original_name: str = "",
+    source: str = ImportBatch.Source.ADMIN,
+    partial: bool = False,
+    column_map: dict | None = None,
+    reason: str = IMPORT_REASON,
+) -> ImportBatch:
+    """Take a spend file in for the workers; returns its pending batch.
+
+    Refuses (:class:`SpendImportRefused`, nothing stored) what :func:`spend_import` refuses before
+    reading a row: a file over the upload limit, a file already imported or being imported, a bad
+    column map. The import itself runs in :func:`import_batch_process`.
+    """
+    from scope3 import tasks
+
+    try:
+        cleaned_map = column_map_check(column_map)
+    except SpendFileError as exc:
+        raise SpendImportRefused(str(exc)) from None
+    limit = spend_import_max_bytes(source)
+    name = original_name_clean(original_name or getattr(uploaded_file, "name", "") or "")
+    with _local_file(uploaded_file, limit, name) as (path, sha256, size):
+        already = selectors.import_batch_already_imported(sha256=sha256)
+        if already is not None:
+            raise SpendImportRefused(_already_imported(name, already))
+        with path.open("rb") as handle:
+            stored = evidence_storage().save(stored_name_new(), File(handle))
+        expected = spend_rows_estimate(path)
+    try:
+        with acting_as(actor, reason), transaction.atomic():
+            batch = ImportBatch.objects.create(
+                file_sha256=sha256,
+                original_name=name[:255],
+                size_bytes=size,
+                source=source,
+                status=ImportBatch.Status.PENDING,
+                partial=partial,
+                column_map=cleaned_map,
+                created_by=actor,
+                upload_name=stored,
+                rows_expected=expected,
+            )
+            audit_event_record(
+                actor=actor,
+                verb=AuditEvent.Verb.UPLOADED,
+                target=batch,
+                reason=reason,
+                details={"sha256": sha256, "original_name": name, "size_bytes": size},
+            )
+            tasks.import_batch_process.delay_on_commit(batch.pk)
+    except IntegrityError:
+        evidence_storage().delete(stored)
+        raise SpendImportRefused(
+            f"{name}: this file was uploaded meanwhile by someone else; it is imported once."
+        ) from None
+    return batch
+
+
+def import_batch_process(*, batch_id: int, now=None) -> ImportBatch | None:
+    """Import a queued upload (a worker's task): claim the batch, import its file with
+    :func:`spend_import`, record the outcome on the batch, delete the stored file.
+
+    Safe to run twice: a batch already taken by a live worker, or finished, is left alone (None).
+    A file refused while importing (e.g. lines imported meanwhile by another file) or an
+    unexpected error leaves the batch rejected with the reason, and nothing stored.
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800))
+    claimed = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .filter(
+            Q(status=ImportBatch.Status.PENDING)
+            | Q(status=ImportBatch.Status.RUNNING, started_at__lt=stale)
+        )
+        .update(status=ImportBatch.Status.RUNNING, started_at=now, step=CHECKING, rows_checked=0)
+    )
+    if not claimed:
+        return None
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    rows = ImportBatch.objects.filter(pk=batch_id)
+
+    def progress(done: int, total: int | None, step: str) -> None:
+        # Rows checked are written as they go; lines are stored in one transaction, so the step
+        # change is written once, before it starts (writes inside it show only at its end).
+        if step == CHECKING:
+            rows.update(rows_checked=done, step=step)
+        elif done == 0:
+            rows.update(step=step)
+
+    try:
+        with evidence_storage().open(batch.upload_name, "rb") as handle:
+            return spend_import(
+                actor=batch.created_by,
+                path_or_file=handle,
+                original_name=batch.original_name,
+                source=batch.source,
+                partial=batch.partial,
+                column_map=batch.column_map,
+                reason=UPLOAD_REASONS.get(batch.source, IMPORT_REASON),
+                max_bytes=max(batch.size_bytes, 1),
+                progress=progress,
+                batch=batch,
+            )
+    except SpendImportRefused as exc:
+        _upload_failed(batch, exc.message)
+    except Exception as exc:
+        _upload_failed(batch, f"The import stopped on an unexpected error ({type(exc).__name__}).")
+        raise
+    finally:
+        evidence_storage().delete(batch.upload_name)
+        ImportBatch.objects.filter(pk=batch_id).update(upload_name="")
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _upload_failed(batch: ImportBatch, message: str) -> None:
+    with acting_as(batch.created_by, "spend import failed"), transaction.atomic():
+        batch.refresh_from_db()
+        batch.status = ImportBatch.Status.REJECTED
+        batch.step = ""
+        batch.error_summary = f"{message} Nothing was stored."
+        batch.finished_at = timezone.now()
+        batch.save()
+        audit_event_record(
+            actor=batch.created_by,
+            verb=AuditEvent.Verb.REJECTED,
+            target=batch,
+            reason="spend import failed",
+            details={"error": message},
+        )
+
+
+def spend_rows_estimate(path: Path) -> int | None:
+    """About how many data rows a CSV holds (its lines less the header; a quoted line break makes
+    it a little high), to size a progress bar only; None for a spreadsheet (its rows are read only
+    once) or an unreadable file."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) == b"PK\x03\x04":
+                return None
+            handle.seek(0)
+            breaks, last = 0, b""
+            while chunk := handle.read(_COPY_CHUNK_BYTES):
+                breaks += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return None
+    lines = breaks + (1 if last not in (b"\n", b"") else 0)
+    return max(lines - 1, 0)
 
 
 def import_batch_error_report_open(batch: ImportBatch):
@@ -304,32 +488,6 @@ def _already_imported(name: str, batch: ImportBatch) -> str:
 # --- pass 1: validate and spool ----------------------------------------------------------------
 
 
-def _vendor_matcher(lookup: dict):
-    """``match(vendor, tax_id) -> (vendor id or None, how)`` by the rules of ``spend_import``."""
-    ids, tax_ids = lookup["ids"], lookup["tax_ids"]
-    names, normalised = lookup["names"], lookup["normalised"]
-
-    def match(vendor: str, tax_id: str) -> tuple[int | None, str]:
-        # A vendor column holding a number is an id only if such a vendor exists; otherwise it
-        # may be a name like "3M" or "1&1" and goes on to the other rules.
-        if vendor and VENDOR_ID_PATTERN.fullmatch(vendor) and int(vendor) in ids:
-            return int(vendor), SpendLine.VendorMatch.ID.value
-        if tax_id:
-            pk = tax_ids.get(tax_id_normalise(tax_id))
-            if pk:
-                return pk, SpendLine.VendorMatch.TAX_ID.value
-        if vendor:
-            pk = names.get(vendor.casefold())
-            if pk:
-                return pk, SpendLine.VendorMatch.NAME.value
-            pk = normalised.get(vendor_name_normalise(vendor))
-            if pk:
-                return pk, SpendLine.VendorMatch.NORMALISED_NAME.value
-        return None, SpendLine.VendorMatch.UNMATCHED.value
-
-    return match
-
-
 def _external_ids_existing(external_ids: list[str]) -> set[str]:
     """Which of ``external_ids`` are already in the ledger: one query with one parameter.
 
@@ -372,7 +530,7 @@ def _validate(
     (name, tax id) pairs, and the ledger asked once per chunk which external ids it holds.
     """
     outcome = _Outcome()
-    match = _vendor_matcher(selectors.spend_vendor_lookup())
+    match = selectors.spend_vendor_matcher()
     matches: dict[tuple[str, str], tuple[int | None, str]] = {}
     seen_ids: set[str] = set()
     pending: list[tuple] = []

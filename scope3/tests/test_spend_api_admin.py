@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.testing import otp_verified_login
 from scope3.models import ImportBatch, SpendLine
+from scope3.services.spend import import_batch_process, spend_import
 from scope3.tests.spend_files import row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -39,45 +42,69 @@ def api():
     return _as
 
 
-def test_analyst_uploads_in_the_admin(client_for, analyst, vendor_a, tmp_path):
+def _imported_by_a_worker(batch_id):
+    """What the worker's task does with an upload (tests/test_spend_upload_worker.py runs it on
+    a real worker)."""
+    return import_batch_process(batch_id=batch_id)
+
+
+def test_analyst_uploads_in_the_admin_and_a_worker_imports_it(
+    client_for, analyst, vendor_a, tmp_path, django_capture_on_commit_callbacks
+):
     client = client_for(analyst)
     page = client.get(UPLOAD_URL)
     assert page.status_code == 200
     assert b'<label for="id_file" class="required">Spend file:</label>' in page.content
 
-    response = client.post(
-        UPLOAD_URL,
-        {
-            "file": _file(tmp_path, [{"Supplier": "Acme Accelerators", **row()}]),
-            "column_map": json.dumps({"vendor": "vendor"}),
-        },
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            UPLOAD_URL,
+            {
+                "file": _file(tmp_path, [{"Supplier": "Acme Accelerators", **row()}]),
+                "column_map": json.dumps({"vendor": "vendor"}),
+            },
+            follow=True,
+        )
 
     assert response.status_code == 200
+    assert len(queued) == 1  # the import task, sent when the upload commits
     batch = ImportBatch.objects.get()
     assert batch.source == ImportBatch.Source.ADMIN and batch.created_by == analyst
-    assert SpendLine.objects.get().vendor == vendor_a
+    assert batch.status == ImportBatch.Status.PENDING and batch.rows_expected == 1
+    assert SpendLine.objects.count() == 0
     html = response.content.decode()
     # The admin capitalises messages.
-    assert "Ledger.csv imported: 1 lines stored" in html
+    assert "Ledger.csv was uploaded; the workers are importing it" in html
+    assert "waiting for a worker" in html and "data-progress-reload" in html
+
+    _imported_by_a_worker(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.IMPORTED and batch.started_at and batch.finished_at
+    assert batch.upload_name == ""  # the stored upload is deleted once imported
+    assert SpendLine.objects.get().vendor == vendor_a
+    html = client.get(reverse("admin:scope3_importbatch_change", args=[batch.pk])).content.decode()
+    assert "ledger.csv imported: 1 lines stored, 0 rejected" in html
+    assert "1 of 1 rows (100 %), took" in html and "data-progress-reload" not in html
+    progress = client.get(reverse("admin:scope3_importbatch_progress", args=[batch.pk])).json()
+    assert progress["done"] and progress["percent"] == 100
 
 
 def test_admin_rejected_upload_offers_its_error_report(client_for, analyst, vendor_a, tmp_path):
     client = client_for(analyst)
-    response = client.post(
-        UPLOAD_URL, {"file": _file(tmp_path, [row(currency="=1+1")])}, follow=True
-    )
-
-    html = response.content.decode()
-    assert "was rejected: nothing was stored" in html
+    client.post(UPLOAD_URL, {"file": _file(tmp_path, [row(currency="=1+1")])})
     batch = ImportBatch.objects.get()
+    _imported_by_a_worker(batch.pk)
+
+    html = client.get(reverse("admin:scope3_importbatch_change", args=[batch.pk])).content.decode()
+    assert "was rejected: nothing was stored" in html
     report_url = reverse("admin:scope3_importbatch_error_report", args=[batch.pk])
     assert report_url in html
     report = client.get(report_url)
     assert report.status_code == 200
     body = b"".join(report.streaming_content).decode()
     assert "2,currency,'=1+1,is not an active ISO 4217" in body.replace('"', "")
+    assert SpendLine.objects.count() == 0
 
 
 def test_admin_refuses_an_already_imported_file_with_a_message(
@@ -85,14 +112,66 @@ def test_admin_refuses_an_already_imported_file_with_a_message(
 ):
     client = client_for(analyst)
     client.post(UPLOAD_URL, {"file": _file(tmp_path, [row()])})
+    # Refused while the first upload still waits for a worker, and after it was imported.
     response = client.post(UPLOAD_URL, {"file": _file(tmp_path, [row()])})
     assert response.status_code == 200
+    assert "was already imported" in response.content.decode()
+    _imported_by_a_worker(ImportBatch.objects.get().pk)
+    response = client.post(UPLOAD_URL, {"file": _file(tmp_path, [row()])})
     assert "was already imported" in response.content.decode()
     assert ImportBatch.objects.count() == 1
 
 
+def test_a_second_delivery_of_the_task_does_nothing(client_for, analyst, vendor_a, tmp_path):
+    client_for(analyst).post(UPLOAD_URL, {"file": _file(tmp_path, [row()])})
+    batch = ImportBatch.objects.get()
+    assert _imported_by_a_worker(batch.pk).status == ImportBatch.Status.IMPORTED
+    assert _imported_by_a_worker(batch.pk) is None
+    assert SpendLine.objects.count() == 1
+
+
+def test_an_upload_whose_lines_were_imported_meanwhile_is_rejected_with_the_reason(
+    client_for, analyst, vendor_a, tmp_path
+):
+    """Another file with the same external ids, imported between upload and import: the queued
+    batch ends rejected, saying why, nothing stored twice, and its stored upload is gone."""
+    client_for(analyst).post(UPLOAD_URL, {"file": _file(tmp_path, [row(external_id="INV-1")])})
+    queued = ImportBatch.objects.get()
+    spend_import(
+        actor=analyst,
+        path_or_file=write_csv(tmp_path / "other.csv", [row(external_id="INV-1", amount="7")]),
+    )
+    _imported_by_a_worker(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == ImportBatch.Status.IMPORTED  # its one line was skipped as existing
+    assert queued.skipped_existing_rows == 1 and queued.accepted_rows == 0
+    assert SpendLine.objects.count() == 1 and queued.upload_name == ""
+
+
+def test_a_running_import_shows_rows_checked_of_about_how_many(client_for, analyst, tmp_path):
+    client = client_for(analyst)
+    client.post(
+        UPLOAD_URL, {"file": _file(tmp_path, [row(external_id=f"L{i}") for i in range(40)])}
+    )
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(seconds=30),
+        step="Checking rows",
+        rows_checked=20,
+    )
+    progress = client.get(reverse("admin:scope3_importbatch_progress", args=[batch.pk])).json()
+    assert progress["percent"] == 45 and not progress["done"]
+    assert progress["text"].startswith("45 % (20 of about 40 rows checked), elapsed 0:30")
+    assert "left" in progress["text"]
+    ImportBatch.objects.filter(pk=batch.pk).update(step="Storing lines")
+    progress = client.get(reverse("admin:scope3_importbatch_progress", args=[batch.pk])).json()
+    assert progress["percent"] == 90 and "storing the lines of 20 rows checked" in progress["text"]
+
+
 def test_auditor_cannot_upload_but_can_read(client_for, auditor, analyst, vendor_a, tmp_path):
     client_for(analyst).post(UPLOAD_URL, {"file": _file(tmp_path, [row(amount="x")])})
+    _imported_by_a_worker(ImportBatch.objects.get().pk)
     client = client_for(auditor)
     assert client.get(UPLOAD_URL).status_code == 403
     assert client.post(UPLOAD_URL, {"file": _file(tmp_path, [row()])}).status_code == 403

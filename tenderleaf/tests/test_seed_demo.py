@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.testing import totp_code
 from assurance.models import AuditEvent, ChainLink, EvidenceBundle
 from contracts.models import Contract, KpiReport, RenewalDecision
-from reconciliation.models import ReconciliationFlag
+from reconciliation.models import ReconciliationFlag, ReconciliationRun
 from scope3.models import EmissionEstimate, ImportBatch, InventoryRun, SpendLine
 from scope3.selectors import inventory_run_restatement
 from tenderleaf.management.commands.seed_demo import DEMO_TOTP_SECRET
@@ -325,6 +325,10 @@ def test_reconciliation_raised_flags_for_both_years_and_the_analyst_decided_some
     dismissed = flags.filter(status="dismissed").first()
     assert dismissed.note and dismissed.decided_by.username == "analyst"
     assert dismissed.history.count() == 2  # raised, then dismissed
+    # The runs that raised them are on record, as the nightly task's are.
+    runs = ReconciliationRun.objects.order_by("reporting_year")
+    assert [(r.reporting_year, r.status) for r in runs] == [(2024, "done"), (2025, "done")]
+    assert sum(r.summary["created"] for r in runs) == flags.count()
 
 
 def test_product_footprints_come_from_the_pact_samples(demo):
@@ -363,6 +367,22 @@ def test_the_story_spans_at_least_two_years(demo):
     assert months_between(min(days), max(days)) >= 24
     kpi_ends = KpiReport.objects.values_list("period__period_end", flat=True)
     assert months_between(min(kpi_ends), max(kpi_ends)) >= 24
+    # Reports were submitted and reviewed after their periods, not all at the seeding instant,
+    # so a contract's timeline reads as the years it covers.
+    for report in KpiReport.objects.select_related("period"):
+        assert report.period.period_end < report.submitted_at.date() <= report.reviewed_at.date()
+    submitted = KpiReport.objects.values_list("submitted_at", flat=True)
+    assert months_between(min(submitted), max(submitted)) >= 24
+
+
+def test_a_contract_timeline_spans_the_years_of_its_reports(demo):
+    from contracts.selectors import contract_timeline
+    from contracts.timeline import days_group
+
+    contract = KpiReport.objects.select_related("clause__contract").first().clause.contract
+    days = days_group(contract_timeline(contract), dt.UTC)
+    assert len(days) >= 8
+    assert months_between(days[-1].day, days[0].day) >= 12
 
 
 # --- logins ---------------------------------------------------------------------------------------
@@ -446,3 +466,28 @@ def test_a_new_password_on_a_later_run_replaces_the_old_one(demo, client):
     assert client.login(
         request=HttpRequest(), username="vendor", password="a different passphrase 7"
     )
+
+
+def test_demo_gpu_rfp_is_evaluated_on_life_cycle_cost(demo, client_for):
+    """The cheapest bid to buy is not the cheapest over five years, and a cheaper electricity
+    price changes which bid has the lowest life-cycle cost (docs/method.md)."""
+    from procurement.demo import GPU_TITLE
+    from procurement.models import Rfp
+    from procurement.selectors import rfp_matrix
+    from procurement.selectors_lcc import rfp_life_cycle
+
+    rfp = Rfp.objects.get(title=GPU_TITLE)
+    view = rfp_life_cycle(rfp, matrix=rfp_matrix(rfp))
+    assert [b.error for b in view.bids] == ["", "", "", ""]
+    by_price = min(view.computed, key=lambda b: b.result.price)
+    by_lcc = min(view.computed, key=lambda b: b.result.lcc)
+    assert by_price.vendor_name == "Northwind Accelerators"
+    assert by_lcc.vendor_name != by_price.vendor_name
+    base = view.sensitivity[0]
+    cheaper_power = next(s for s in view.sensitivity if s.label == "-25 %")
+    assert cheaper_power.lowest_lcc != base.lowest_lcc and cheaper_power.flips
+    northwind = next(b for b in view.computed if b.vendor_name == "Northwind Accelerators")
+    assert northwind.result.low_data_quality  # no embodied figure: the buyer's model
+    officer = get_user_model().objects.get(username="officer")
+    page = client_for(officer).get(reverse("admin:procurement_rfp_matrix", args=[rfp.pk]))
+    assert page.status_code == 200 and 'id="lcc-sensitivity"' in page.content.decode()

@@ -22,6 +22,7 @@ from scope3.services.spend import (
     SpendImportRefused,
     import_batch_error_report_open,
     spend_import,
+    spend_rows_estimate,
 )
 from scope3.services.vocabulary import unknown_terms_describe
 
@@ -35,20 +36,6 @@ def _mapping(text: str) -> tuple[str, str]:
             f"--map {text!r}: {field.strip()!r} is not a field; fields: {', '.join(FIELDS)}"
         )
     return header.strip(), field.strip()
-
-
-def _rows_estimate(path: Path) -> int | None:
-    """About how many data rows a CSV holds (its lines less the header; a quoted line break makes
-    it a little high), to size the progress bar only; None for a spreadsheet or an unreadable
-    file (the bar then counts without a total)."""
-    if path.suffix.lower() != ".csv":
-        return None
-    try:
-        with path.open("rb") as handle:
-            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    except OSError:
-        return None
-    return max(lines - 1, 1)
 
 
 class Command(BaseCommand):
@@ -82,7 +69,7 @@ class Command(BaseCommand):
     def handle(self, *args, path, partial=False, mappings=(), reject_file=None, **options):
         column_map = dict(_mapping(item) for item in mappings)
         bar = CommandProgress(self.stdout, verbosity=options["verbosity"], unit="row")
-        estimate = _rows_estimate(Path(path)) if bar.shown else None
+        estimate = spend_rows_estimate(Path(path)) if bar.shown else None
 
         def progress(done, total, step):
             bar.update(done, total if total is not None else estimate, note=step)

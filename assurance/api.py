@@ -23,7 +23,7 @@ from rest_framework.routers import SimpleRouter
 
 from assurance.models import EvidenceFile
 from assurance.services import EvidenceRejected, evidence_file_upload
-from config.api import TenantScopedViewSetMixin, scope_to_vendor
+from vendors.api.base import TenantScopedViewSetMixin, scope_to_vendor
 from vendors.api.disclosures import MemberRolePermission
 from vendors.models import EmissionsDisclosure, Vendor
 from vendors.services import disclosure_evidence_attach
@@ -129,7 +129,11 @@ class EvidenceFileViewSet(
         request={"multipart/form-data": EvidenceUploadSerializer},
         responses={
             201: EvidenceFileSerializer,
-            400: OpenApiResponse(description="Refused (type, empty, name); nothing was stored."),
+            400: OpenApiResponse(
+                description="Refused (type, empty, name, or the checks of its type: an XLSX's "
+                "archive limits and XML entities, a PDF's structure, an image's pixel limit and "
+                "decoding); the message names the file. Nothing was stored."
+            ),
             413: OpenApiResponse(description="The file is over the size limit."),
         },
     )

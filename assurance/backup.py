@@ -1,4 +1,5 @@
-"""Backing up a Tenderleaf instance and restoring it into an empty one, with proof (issue 9).
+"""Backing up a Tenderleaf instance and restoring it into an empty one, with proof
+(docs/backup-restore.md).
 
 A backup is a folder:
 

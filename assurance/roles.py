@@ -84,6 +84,7 @@ ROLES: tuple[Role, ...] = (
                 models=frozenset({"vendorcontact", "certification"}),
             ),
             Rule("scope3", READ),
+            Rule("targets", READ),
             Rule("assurance", READ),
             # Officers attach evidence (audit reports, signed contracts) themselves.
             Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
@@ -114,6 +115,8 @@ ROLES: tuple[Role, ...] = (
             Rule("assurance", READ),
             Rule("assurance", frozenset({"add"}), models=frozenset({"evidencefile"})),
             Rule("reconciliation", WRITE),
+            # Targets, the engagement target, SBTi statuses and risk rules.
+            Rule("targets", WRITE),
         ),
     ),
     Role(
@@ -129,19 +132,13 @@ ROLES: tuple[Role, ...] = (
             Rule("reminders", READ),
             Rule("reconciliation", READ),
             Rule("operations", READ),
+            Rule("targets", READ),
             Rule("django_celery_beat", READ),
         ),
     ),
 )
 
 ROLE_NAMES = tuple(role.name for role in ROLES)
-
-
-def role_get(name: str) -> Role:
-    for role in ROLES:
-        if role.name == name:
-            return role
-    raise KeyError(name)
 
 
 def _action_of(codename: str, model: str) -> str | None:

@@ -11,13 +11,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.template.defaultfilters import filesizeformat
 
 from assurance.history import acting_as, current_actor, current_reason
 from assurance.middleware import request_id_var
 from assurance.models import AuditEvent, EvidenceFile
+from assurance.uploads import (
+    UploadRefused,
+    image_decode_check,
+    json_loads_limited,
+    pdf_structure_check,
+    too_large_message,
+    xlsx_archive_check,
+)
 
 
 def audit_event_record(
@@ -52,8 +58,9 @@ def audit_event_record(
 
 
 def _vendor_of(target):
-    from vendors.models import Vendor
-
+    # The vendor model is the one audit events point at: no import of the vendors app
+    # (docs/architecture.md, "Which app may import which").
+    Vendor = AuditEvent._meta.get_field("vendor").related_model
     if isinstance(target, Vendor):
         return target
     vendor_id = getattr(target, "vendor_id", None)
@@ -62,16 +69,9 @@ def _vendor_of(target):
     return None
 
 
-class EvidenceRejected(ValidationError):
-    """An upload refused before anything was stored; the message names the file and the rule."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message, code=code)
-        # As for assurance.uploads.UploadRefused: every refusal is built here, so it is logged
-        # here as a security event.
-        from accounts.security import UPLOAD_REFUSED, security_event
-
-        security_event(UPLOAD_REFUSED, code=code, reason=message)
+class EvidenceRejected(UploadRefused):
+    """An evidence upload refused before anything was stored; the message names the file and the
+    rule. Logged as a security event, as every :class:`~assurance.uploads.UploadRefused` is."""
 
 
 def evidence_file_upload(
@@ -81,10 +81,11 @@ def evidence_file_upload(
 
     The file is streamed to a random name under ``EVIDENCE_ROOT`` while its sha256 and size are
     computed, so the recorded digest is of exactly the bytes on disk. Its type is sniffed from the
-    content; a file that is empty, too large, of a type not allowed, or named with an extension its
-    content contradicts (a ``.pdf`` that is HTML) is refused with a :class:`ValidationError` that
-    names it. The original name is kept as metadata only. Nothing is left half-stored: if anything
-    in this call fails after the bytes are written, they are removed. (If a caller's enclosing
+    content; a file that is empty, too large, of a type not allowed, named with an extension its
+    content contradicts (a ``.pdf`` that is HTML), or that fails the upload checks of its type
+    (:func:`_evidence_content_check`) is refused with an :class:`EvidenceRejected` that names
+    it. The original name is kept as metadata only. Nothing is left half-stored: if anything in
+    this call fails after the bytes are written, they are removed. (If a caller's enclosing
     transaction rolls back later, the bytes remain as an unreferenced random-named file that no
     URL reaches; Django has no rollback hook to remove it then.)
     """
@@ -269,11 +270,36 @@ def _evidence_type_check(storage, written: _Written, original_name: str) -> str:
             f"“{original_name}”: its content is {what}, which is not accepted; upload {allowed}.",
             code="type_not_allowed",
         )
+    _evidence_content_check(storage.path(written.stored_name), sniffed, original_name)
     return sniffed
 
 
+def _evidence_content_check(path, content_type: str, original_name: str) -> None:
+    """The upload check of the file's type, the same whatever the endpoint (assurance/uploads.py):
+    an XLSX's archive limits and XML prologs, a PDF's structure, an image's pixel limit and
+    decoding, JSON's nesting. CSV and plain text were checked as UTF-8 while being written."""
+    from assurance.storage import JPEG, JSON, PDF, PNG, XLSX
+
+    try:
+        if content_type == XLSX:
+            xlsx_archive_check(path)
+        elif content_type == PDF:
+            pdf_structure_check(path)
+        elif content_type in (PNG, JPEG):
+            image_decode_check(path)
+        elif content_type == JSON:
+            with open(path, "rb") as handle:
+                json_loads_limited(handle.read())
+    except UploadRefused as refused:
+        # Restated with the file's name; the refusal itself was logged when it was built.
+        message = refused.message
+        raise EvidenceRejected(
+            f"“{original_name}”: {message[:1].lower()}{message[1:]}", code=refused.code, log=False
+        ) from None
+
+
 def _too_large(original_name: str, limit: int) -> str:
-    return f"“{original_name}” is larger than the {filesizeformat(limit)} limit for evidence files."
+    return too_large_message(original_name, limit, "evidence files")
 
 
 def _describe(target) -> str:

@@ -1,12 +1,18 @@
-"""Safety rules shared by every upload (portal, API, admin, commands), issue 3 item 9.
+"""Safety rules shared by every upload (portal, API, admin, commands): docs/architecture.md,
+"Uploads".
 
 - a size limit checked on the declared size before anything is read, and again while reading
   (a declared size can lie): :func:`read_limited`, :func:`spool_limited`;
 - the type is decided from the bytes (:func:`sniff_kind`) and then by a successful parse, never
   from the file name or the client's Content-Type;
 - an XLSX is a ZIP archive: its entry count, total uncompressed size and compression ratios are
-  checked before openpyxl sees it (:func:`xlsx_open_safely`), and openpyxl parses XML through
-  defusedxml (installed as a dependency), which refuses entity declarations (billion laughs);
+  checked before openpyxl sees it (:func:`xlsx_open_safely`), and so is the prolog of every XML
+  part: a DTD or entity declaration (billion laughs) is refused before anything parses the part;
+  openpyxl also parses XML through defusedxml (installed as a dependency), which refuses entities;
+- a PDF must have the structure of one, header to trailer, and a readable page tree
+  (:func:`pdf_structure_check`);
+- a PNG or JPEG must decode within Pillow's decompression-bomb pixel limit
+  (:func:`image_decode_check`);
 - text must be UTF-8 (a BOM is fine); UTF-16 and binary are refused with a message saying what
   to do (:func:`text_lines`);
 - JSON is parsed with a nesting limit and without NaN/Infinity (:func:`json_loads_limited`);
@@ -18,15 +24,20 @@ takes a path derived from them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import json
 import math
+import os
 import re
 import tempfile
+import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
+from xml.parsers import expat
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -73,13 +84,15 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class UploadRefused(ValidationError):
     """The file as a whole is refused; ``message`` says why and what to do. Nothing was stored."""
 
-    def __init__(self, message: str, code: str = "refused"):
+    def __init__(self, message: str, code: str = "refused", *, log: bool = True):
         super().__init__(message, code=code)
-        # Every refusal is built here, so this one line logs them all (issue 9): repeated
-        # refusals from one account or address are worth a look.
-        from accounts.security import UPLOAD_REFUSED, security_event
+        # Every refusal is built here, so this one line logs them all: repeated refusals from one
+        # account or address are worth a look. ``log=False`` only for a refusal restated in other
+        # words, whose first wording was logged already.
+        if log:
+            from accounts.security import UPLOAD_REFUSED, security_event
 
-        security_event(UPLOAD_REFUSED, code=code, reason=message)
+            security_event(UPLOAD_REFUSED, code=code, reason=message)
 
     def __str__(self) -> str:
         return self.message
@@ -246,7 +259,8 @@ def xlsx_archive_check(
     max_ratio: int = XLSX_MAX_RATIO,
     ratio_check_above: int = XLSX_RATIO_CHECK_ABOVE_BYTES,
 ) -> None:
-    """Refuse a ZIP that is not a workbook or could expand into a decompression bomb.
+    """Refuse a ZIP that is not a workbook, could expand into a decompression bomb, or holds an
+    XML part that declares a DTD or entities (:func:`_xml_prolog_check`).
 
     The sizes checked are those the archive declares. That is enough because CPython's zipfile
     never inflates an entry past its declared size (and fails its CRC check if it would), so
@@ -290,8 +304,93 @@ def xlsx_archive_check(
                 "The file is a ZIP archive but not an XLSX workbook (no xl/workbook.xml).",
                 code="not_xlsx",
             )
+        for entry in entries:
+            try:
+                _xml_prolog_check(archive, entry)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ) as exc:
+                # A damaged or encrypted part, or a compression method zipfile cannot read.
+                raise UploadRefused(
+                    f"The XLSX workbook cannot be read (its part {entry.filename!r} cannot be "
+                    f"unpacked: {exc}); refused.",
+                    code="xlsx_broken",
+                ) from None
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
+
+
+# Parts of an Office archive that hold XML, by name; others are checked if they start like XML.
+_XML_PART_SUFFIXES = (".xml", ".rels", ".vml")
+_XML_STARTS = (b"<", b"\x00<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+class _PrologEnd(Exception):
+    """The root element has started: no DTD can follow."""
+
+
+def _xml_prolog_check(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """Refuse an XML part of the archive that declares a DTD, and so may declare entities.
+
+    Entities can only be declared in a DTD, and a DTD only before the root element, so parsing
+    stops there: this reads a part's prolog, never its content. Office Open XML parts never declare
+    a DTD. The refusals use defusedxml's names, as :func:`xlsx_read_error` does for openpyxl's.
+    """
+    if entry.is_dir():
+        return
+    with archive.open(entry) as part:
+        head = part.read(CHUNK_BYTES)
+        if not head:
+            return  # an empty part declares nothing
+        if not entry.filename.lower().endswith(_XML_PART_SUFFIXES) and not head.lstrip(
+            b" \t\r\n"
+        ).startswith(_XML_STARTS):
+            return
+
+        def refused(kind: str, what: str) -> UploadRefused:
+            return UploadRefused(
+                f"The XLSX workbook cannot be read ({kind}: its part {entry.filename!r} {what}, as "
+                "entity-expansion attacks do); refused.",
+                code="xlsx_entities",
+            )
+
+        def entity_declared(*_args):
+            raise refused("EntitiesForbidden", "declares XML entities")
+
+        def doctype_ended():
+            raise refused("DTDForbidden", "declares a DTD")
+
+        def root_started(*_args):
+            raise _PrologEnd
+
+        parser = expat.ParserCreate()
+        parser.EntityDeclHandler = entity_declared
+        parser.EndDoctypeDeclHandler = doctype_ended
+        parser.StartElementHandler = root_started
+        try:
+            chunk = head
+            while chunk:
+                parser.Parse(chunk, False)
+                chunk = part.read(CHUNK_BYTES)
+            parser.Parse(b"", True)
+        except _PrologEnd:
+            return
+        except (expat.ExpatError, LookupError) as exc:  # LookupError: an unknown encoding
+            problem = (
+                f"{expat.ErrorString(exc.code)}, line {exc.lineno}"
+                if isinstance(exc, expat.ExpatError)
+                else str(exc)
+            )
+            raise UploadRefused(
+                f"The XLSX workbook cannot be read (its part {entry.filename!r} is not well-formed "
+                f"XML: {problem}); refused.",
+                code="xlsx_broken",
+            ) from None
 
 
 def xlsx_read_error(exc: BaseException) -> UploadRefused:
@@ -358,6 +457,141 @@ def xlsx_cell_text(value) -> str:
         # repr gives the shortest text that round-trips, not the binary expansion.
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     return str(value)
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+_PDF_TRAILER = re.compile(rb"startxref\s+(\d+)\s+%%EOF")
+# Viewers accept a file whose %%EOF marker is within its last 1024 bytes.
+PDF_TRAILER_BYTES = 1024
+
+
+@contextlib.contextmanager
+def _binary(fileobj) -> Iterator[IO[bytes]]:
+    """A path opened for binary reading, or an open file rewound (and rewound again after)."""
+    if isinstance(fileobj, str | os.PathLike):
+        with open(fileobj, "rb") as handle:
+            yield handle
+        return
+    fileobj.seek(0)
+    try:
+        yield fileobj
+    finally:
+        fileobj.seek(0)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def pdf_structure_check(fileobj) -> None:
+    """Refuse a file that begins like a PDF but is not one.
+
+    A PDF opens with its version header and closes with ``startxref``, the byte offset of its
+    cross-reference section, then ``%%EOF`` (ISO 32000-1, 7.5.2 and 7.5.5). pypdf must then find
+    the document's catalog and at least one page, reading leniently as viewers do (a slightly
+    wrong offset is repaired, not refused). An encrypted PDF is judged by its structure alone:
+    its page tree cannot be read without the password.
+    """
+    from pypdf import PdfReader
+
+    with _binary(fileobj) as handle:
+        head = handle.read(16)
+        handle.seek(0, io.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - PDF_TRAILER_BYTES))
+        trailers = list(_PDF_TRAILER.finditer(handle.read()))
+        if not _PDF_HEADER.match(head):
+            raise UploadRefused(
+                "The file is not a PDF: it does not start with a PDF version header.",
+                code="pdf_broken",
+            )
+        if not trailers or int(trailers[-1].group(1)) >= size:
+            raise UploadRefused(
+                "The file is not a complete PDF: it does not end with a PDF trailer (startxref and "
+                "%%EOF); it may be cut short or another kind of file.",
+                code="pdf_broken",
+            )
+        handle.seek(0)
+        try:
+            reader = PdfReader(handle, strict=False)
+            if reader.is_encrypted:
+                return
+            pages = len(reader.pages)
+        except Exception as exc:  # pypdf raises many kinds for a broken or hostile file
+            raise UploadRefused(
+                f"The file is not a readable PDF ({type(exc).__name__}: {_short(exc)}).",
+                code="pdf_broken",
+            ) from None
+    if pages < 1:
+        raise UploadRefused("The PDF has no page.", code="pdf_broken")
+
+
+# --- images ------------------------------------------------------------------------------------
+
+
+_STRICT_DECODING = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Pillow's tolerance of truncated images, off while an upload is checked.
+
+    WeasyPrint turns it on for the whole process when it is imported (to render what it can of a
+    damaged picture); an upload check must still see a cut-off file as broken.
+    """
+    from PIL import ImageFile
+
+    with _STRICT_DECODING:
+        tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
+def image_decode_check(fileobj, *, max_pixels: int | None = None) -> None:
+    """Refuse a PNG or JPEG that Pillow cannot decode, or one larger than its pixel limit.
+
+    A small file can declare a huge canvas (a decompression bomb), so the size is read from the
+    header first and refused over ``max_pixels`` (default: Pillow's own limit,
+    ``Image.MAX_IMAGE_PIXELS``). Then a PNG's chunks are verified through to its end (checksums
+    included) and a JPEG is decoded at an eighth of its size (draft mode): corrupt or truncated
+    data is found without ever allocating the full image.
+    """
+    from PIL import Image
+
+    limit = max_pixels or Image.MAX_IMAGE_PIXELS
+    with _binary(fileobj) as handle, _strict_decoding():
+        try:
+            with Image.open(handle, formats=["PNG", "JPEG"]) as image:
+                width, height = image.size
+                if width * height > limit:
+                    raise UploadRefused(
+                        f"The image is {width} by {height} pixels, more than the limit of {limit} "
+                        "pixels: a decompression bomb, refused.",
+                        code="image_bomb",
+                    )
+                if image.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with extra frames
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                    image.load()
+                else:
+                    image.verify()
+        except UploadRefused:
+            raise
+        except Image.DecompressionBombError as exc:
+            raise UploadRefused(
+                f"The image is too large to decode ({_short(exc)}): a decompression bomb, refused.",
+                code="image_bomb",
+            ) from None
+        except Exception as exc:  # Pillow raises many kinds for a broken or hostile image
+            raise UploadRefused(
+                f"The image cannot be decoded ({type(exc).__name__}: {_short(exc)}).",
+                code="image_broken",
+            ) from None
 
 
 # --- JSON --------------------------------------------------------------------------------------

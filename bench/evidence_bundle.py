@@ -61,6 +61,7 @@ def build_vendor(*, name, officer, years, history, attachments):
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from assurance.demo import demo_pdf
     from assurance.history import acting_as
     from assurance.services import evidence_file_upload
     from vendors.models import Certification, EmissionsDisclosure, Vendor
@@ -100,7 +101,9 @@ def build_vendor(*, name, officer, years, history, attachments):
         evidence_file_upload(
             actor=officer,
             uploaded_file=SimpleUploadedFile(
-                f"evidence-{i % 7}.pdf", b"%PDF-1.7\n" + os.urandom(2048) + b"\n%%EOF\n"
+                # A valid PDF (evidence uploads check the structure), distinct content each time.
+                f"evidence-{i % 7}.pdf",
+                demo_pdf(os.urandom(1024).hex()),
             ),
             vendor=vendor,
             target=disclosures[i % len(disclosures)],
@@ -124,7 +127,6 @@ def main() -> int:
 
         from assurance.bundles.manifest import manifest_build
         from assurance.bundles.render import render_isolated
-        from assurance.bundles.sections.vendor_period import load_vendor_period
         from assurance.bundles.services import (
             bundle_job_build,
             evidence_bundle_generate,
@@ -133,6 +135,7 @@ def main() -> int:
         from assurance.chain import audit_chain_extend, chain_head
         from assurance.history import acting_as_system
         from assurance.models import EvidenceBundle
+        from tenderleaf.bundles.vendor_period import load_vendor_period
 
         with acting_as_system("benchmark") as officer:
             small, _ = build_vendor(

@@ -1,4 +1,5 @@
-"""Benchmark: the reminder sweep against rendering the same emails alone (issue 7).
+"""Benchmark: the reminder sweep against rendering the same emails alone
+(docs/domain.md, "Reminders").
 
     .venv/bin/python bench/reminders.py [--requests N] [--certificates M] [--database-url URL]
 

@@ -1,7 +1,7 @@
 """/api/v1/: each app contributes its routes here.
 
-Viewsets that vendor users can reach inherit ``config.api.TenantScopedViewSetMixin``;
-``config.api.tenant_scoped_routes()`` lists them for the tenant isolation test.
+Viewsets that vendor users can reach inherit ``vendors.api.base.TenantScopedViewSetMixin``;
+``vendors.api.base.tenant_scoped_routes()`` lists them for the tenant isolation test.
 """
 
 from django.urls import include, path
@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("procurement.api")),
     path("", include("contracts.api")),
     path("", include("assurance.api")),
+    path("", include("targets.api")),
 ]

@@ -4,7 +4,8 @@ Configuration comes from the ``CELERY_*`` Django settings (see ``config/settings
 file-system broker under ``TENDERLEAF_VAR_DIR`` by default, Redis when ``REDIS_URL`` is set. The
 settings also create the file-system broker's folders, so producers work before any worker ran.
 
-Task options (issue 7, reliability) are built by :func:`task_options` so that no app repeats them:
+Task options (docs/architecture.md, "Cross-cutting rules") are built by :func:`task_options` so that
+no app repeats them:
 
 - transient errors (SMTP, a database that went away, a refused connection) are retried with
   exponential backoff and jitter, a finite number of times; then the failure is recorded

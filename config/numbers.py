@@ -3,7 +3,7 @@ grouped as the active language groups them (en: ``4,180,000``; de: ``4.180.000``
 
 Pure functions, values in and text out, on the ground floor so every app may format with them
 (config is imported by all, imports none); the template filters of
-``tenderleaf/templatetags/numbers.py`` wrap them for pages, PDFs and e-mails. Exports (CSV, XLSX,
+``config/templatetags/numbers.py`` wrap them for pages, PDFs and e-mails. Exports (CSV, XLSX,
 API JSON) keep raw numbers and never come through here.
 
 Conventions:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
+from config.admin_services import adopt, inline_formset_save, service_fields, stored
 from config.timezones import user_timezone
 from contracts import selectors, services, timeline
 from contracts.charts import clause_chart_svg
@@ -35,47 +36,6 @@ from contracts.models import (
     KpiReportingPeriod,
     RenewalDecision,
 )
-
-# --- plumbing ---------------------------------------------------------------------------------
-
-
-def _fields(form, allowed: set[str]) -> dict:
-    return {name: value for name, value in form.cleaned_data.items() if name in allowed}
-
-
-def _adopt(target, source) -> None:
-    """Make the admin's unsaved instance the row the service saved (for log entries, redirects)."""
-    for field in type(source)._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    target._state.adding = False
-    target._state.db = source._state.db
-
-
-def _fresh(instance):
-    return type(instance)._default_manager.get(pk=instance.pk)
-
-
-def _save_inline(formset, *, create, update) -> None:
-    """Save an inline formset through services (deletion is not offered on these inlines)."""
-    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-    for inline_form in formset.initial_forms:
-        obj = inline_form.instance
-        if obj.pk is not None and inline_form.has_changed():
-            _adopt(obj, update(_fresh(obj), inline_form))
-            formset.changed_objects.append((obj, inline_form.changed_data))
-    for inline_form in formset.extra_forms:
-        if inline_form.has_changed():
-            _adopt(inline_form.instance, create(inline_form))
-            formset.new_objects.append(inline_form.instance)
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 # --- contracts --------------------------------------------------------------------------------
 
@@ -91,7 +51,7 @@ class ContractAdminForm(forms.ModelForm):
             if status not in (Contract.Status.DRAFT, Contract.Status.ACTIVE):
                 raise ValidationError("A new contract starts as Draft or Active.")
             return status
-        current = _fresh(self.instance).status
+        current = stored(self.instance).status
         if status != current:
             if status == Contract.Status.RENEWED:
                 raise ValidationError(
@@ -183,14 +143,14 @@ class ContractAdmin(TrackedHistoryAdmin):
         return obj.breach_count or "—"
 
     def save_model(self, request, obj, form, change):
-        fields = _fields(form, services.CONTRACT_FIELDS)
+        fields = service_fields(form, services.CONTRACT_FIELDS)
         if not change:
             saved = services.contract_create(
                 actor=request.user, reason="contract added in the admin", **fields
             )
         else:
             status = fields.pop("status")
-            current = _fresh(obj)
+            current = stored(obj)
             saved = services.contract_update(
                 actor=request.user,
                 contract=current,
@@ -204,12 +164,12 @@ class ContractAdmin(TrackedHistoryAdmin):
                     status=status,
                     reason="status changed in the admin",
                 )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         contract = form.instance
         actor = request.user
-        _save_inline(
+        inline_formset_save(
             formset,
             create=lambda f: services.kpi_clause_create(
                 actor=actor,
@@ -217,13 +177,13 @@ class ContractAdmin(TrackedHistoryAdmin):
                 template=f.cleaned_data.get("template"),
                 status=f.cleaned_data.get("status") or KpiClause.Status.ACTIVE,
                 reason="KPI clause added in the admin",
-                **_fields(f, services.CLAUSE_FIELDS - {"status"}),
+                **service_fields(f, services.CLAUSE_FIELDS - {"status"}),
             ),
             update=lambda clause, f: services.kpi_clause_update(
                 actor=actor,
                 clause=clause,
                 reason="KPI clause changed in the admin",
-                **_fields(f, services.CLAUSE_FIELDS),
+                **service_fields(f, services.CLAUSE_FIELDS),
             ),
         )
 
@@ -445,11 +405,11 @@ class KpiClauseAdmin(TrackedHistoryAdmin):
         return obj.contract.vendor
 
     def save_model(self, request, obj, form, change):
-        fields = _fields(form, services.CLAUSE_FIELDS)
+        fields = service_fields(form, services.CLAUSE_FIELDS)
         if change:
             saved = services.kpi_clause_update(
                 actor=request.user,
-                clause=_fresh(obj),
+                clause=stored(obj),
                 reason="KPI clause changed in the admin",
                 **fields,
             )
@@ -463,7 +423,7 @@ class KpiClauseAdmin(TrackedHistoryAdmin):
                 reason="KPI clause added in the admin",
                 **fields,
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         # The periods inline is read-only; periods are generated by the services.
@@ -728,33 +688,33 @@ class Iso14001AuditAdmin(TrackedHistoryAdmin):
         return format_html('<strong class="errornote">{} overdue</strong>', obj.overdue_count)
 
     def save_model(self, request, obj, form, change):
-        fields = _fields(form, services.AUDIT_FIELDS)
+        fields = service_fields(form, services.AUDIT_FIELDS)
         if change:
             saved = services.iso14001_audit_update(
-                actor=request.user, audit=_fresh(obj), reason="audit changed in the admin", **fields
+                actor=request.user, audit=stored(obj), reason="audit changed in the admin", **fields
             )
         else:
             saved = services.iso14001_audit_create(
                 actor=request.user, reason="audit recorded in the admin", **fields
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         audit = form.instance
         actor = request.user
-        _save_inline(
+        inline_formset_save(
             formset,
             create=lambda f: services.audit_finding_create(
                 actor=actor,
                 audit=audit,
                 reason="finding added in the admin",
-                **_fields(f, services.FINDING_FIELDS),
+                **service_fields(f, services.FINDING_FIELDS),
             ),
             update=lambda finding, f: services.audit_finding_update(
                 actor=actor,
                 finding=finding,
                 reason="finding changed in the admin",
-                **_fields(f, services.FINDING_FIELDS),
+                **service_fields(f, services.FINDING_FIELDS),
             ),
         )
 

@@ -1,11 +1,10 @@
 """/api/v1/ routes of contracts: contracts, KPI clauses, KPI reports and ISO 14001 audits.
 
-Scoping is the shared one (``config.api.TenantScopedViewSetMixin``): vendor users read their own
-vendor's rows only (another vendor's id answers 404) and never see draft contracts; staff read
-with the model's view permission and write with add/change. Vendor users of any role may submit
-and correct KPI reports for their own clauses' ended periods: reporting is the contributors' job,
-as in the portal. Every write calls a service.
-"""
+Scoping is the shared one (``vendors.api.base.TenantScopedViewSetMixin``): vendor users read their
+own vendor's rows only (another vendor's id answers 404) and never see draft contracts; staff read
+with the model's view permission and write with add/change. Vendor users of any role may submit and
+correct KPI reports for their own clauses' ended periods: reporting is the contributors' job, as in
+the portal. Every write calls a service."""
 
 from __future__ import annotations
 
@@ -14,11 +13,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.routers import SimpleRouter
 
-from config.api import (
-    RolePermission,
-    TenantScopedModelSerializer,
-    TenantScopedViewSetMixin,
-)
 from contracts import services
 from contracts.models import (
     AuditFinding,
@@ -27,6 +21,11 @@ from contracts.models import (
     KpiClause,
     KpiReport,
     KpiReportingPeriod,
+)
+from vendors.api.base import (
+    RolePermission,
+    TenantScopedModelSerializer,
+    TenantScopedViewSetMixin,
 )
 from vendors.tenancy import membership_for_user
 

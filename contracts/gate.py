@@ -1,6 +1,7 @@
 """The renewal gate over plain values: pure, no Django.
 
-Rule (PRODUCT.md section 4, "Renewal gate"): a contract may be renewed when the vendor has
+Rule (docs/domain.md, "Contracts and the renewal gate"): a contract may be renewed when the
+vendor has
 
 1. a valid ISO 14001 certificate, or
 2. an ISO 14001 audit in the last 12 months with no open major nonconformity;

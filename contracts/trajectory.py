@@ -1,9 +1,9 @@
 """The linear KPI trajectory from baseline to target and the on-track test: pure, no Django.
 
-Rule (PRODUCT.md section 4, contracts): the trajectory is linear from the baseline value in the
-baseline year to the target value in the target year. Before the baseline year the expectation is
-the baseline; after the target year it stays at the target (the commitment does not keep
-improving past its horizon).
+Rule (docs/domain.md, "Contracts and the renewal gate"): the trajectory is linear from the baseline
+value in the baseline year to the target value in the target year. Before the baseline year the
+expectation is the baseline; after the target year it stays at the target (the commitment does not
+keep improving past its horizon).
 
 Which year a report is judged at: the calendar year in which its reporting period *ends*. All
 periods ending in 2025 are judged against the 2025 value of the trajectory. A fractional year

@@ -40,9 +40,20 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "published_at",
         "claimed_at",
         "done_at",
-        "payload",
+        "payload_shown",
     )
     readonly_fields = fields
+
+    @admin.display(description="payload")
+    def payload_shown(self, obj):
+        """The stored payload; a message with a one-time link keeps its text out of sight (the
+        link would let whoever reads it act as the recipient)."""
+        payload = dict(obj.payload or {})
+        if payload.get("one_time_link"):
+            for name in ("body", "html"):
+                if payload.get(name):
+                    payload[name] = "(withheld: carries a one-time link)"
+        return payload
 
 
 class TaskFailureStateFilter(admin.SimpleListFilter):

@@ -1,4 +1,5 @@
-"""Operations records: the transactional outbox and the task failures (issue 7, reliability).
+"""Operations records: the transactional outbox and the task failures
+(docs/architecture.md, "Cross-cutting rules").
 
 Neither is business data: they record how the system's own machinery is doing, so they carry no
 ``TrackedHistory``; their columns (attempts, last error, first and last seen) are the history.

@@ -1,9 +1,10 @@
-"""Writes of the operations app: the transactional outbox and task failure records (issue 7).
+"""Writes of the operations app: the transactional outbox and task failure records.
 
-Outbox guarantee. :func:`outbox_email_enqueue` and :func:`outbox_task_enqueue` write an
-:class:`OutboxMessage` in the caller's transaction, so the follow-up exists exactly when the
-business change committed. On commit the message is handed to Celery; a broker that is down only
-logs a warning (the web request still succeeds) and leaves the row pending. The sweeper
+Every e-mail Tenderleaf sends goes through the outbox (``tests/test_mail_through_outbox.py`` keeps
+it so). Outbox guarantee. :func:`outbox_email_enqueue` writes an :class:`OutboxMessage` in the
+caller's transaction, so the follow-up exists exactly when the business change committed. On
+commit the message is handed to Celery; a broker that is down only logs a warning (the web request
+still succeeds) and leaves the row pending. The sweeper
 (:func:`outbox_sweep`, every minute from beat) hands over again every pending row that was never
 published, or whose last publication is older than ``OUTBOX_REPUBLISH_SECONDS`` (a message lost
 with its broker). Publishing twice is harmless: :func:`outbox_deliver` claims the row with a
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 ARGS_MAX_CHARS = 2000
 TRACEBACK_MAX_CHARS = 20000
 MESSAGE_MAX_CHARS = 2000
+ONE_TIME_LINK_ERASED = "(Erased once sent: the message carried a one-time link.)"
 
 
 def message_id_for(key: str) -> str:
@@ -62,35 +64,42 @@ def _enqueue(*, key: str, kind: str, payload: dict) -> OutboxMessage:
 
 
 def outbox_email_enqueue(
-    *, key: str, template: str, subject: str, to: list[str], context: dict
+    *,
+    key: str,
+    subject: str,
+    to: list[str],
+    template: str | None = None,
+    context: dict | None = None,
+    body: str | None = None,
+    html: str | None = None,
+    one_time_link: bool = False,
 ) -> OutboxMessage | None:
-    """Render ``emails/<template>.txt`` and ``.html`` now and store the mail for sending on commit.
+    """Store a mail for sending on commit: the one way Tenderleaf sends e-mail.
 
-    Rendering here keeps the message as the change left things (a later edit does not alter a
-    notification already owed) and lets the payload hold only text. ``key`` names the follow-up:
-    a second call with the same key stores nothing new. No recipient, no message.
+    The text is ``emails/<template>.txt`` and ``.html`` rendered with ``context`` now, or ``body``
+    (and optionally ``html``) already written. Rendering here keeps the message as the change left
+    things (a later edit does not alter a notification already owed) and lets the payload hold
+    only text. ``key`` names the follow-up: a second call with the same key stores nothing new.
+    No recipient, no message. A message that carries a one-time link (an invitation, a password
+    reset) says so with ``one_time_link``: its text is not shown in the admin, and is erased once
+    the mail server accepted it, so the link lives in the outbox only while it waits.
     """
     recipients = sorted({email for email in to if email})
     if not recipients:
         return None
-    payload = {
-        "subject": subject,
-        "body": render_to_string(f"emails/{template}.txt", context),
-        "html": render_to_string(f"emails/{template}.html", context),
-        "to": recipients,
-        "message_id": message_id_for(key),
-    }
+    if (template is None) == (body is None):
+        raise TypeError("Give either a template (with its context) or a body, not both.")
+    payload = {"subject": subject, "to": recipients, "message_id": message_id_for(key)}
+    if template is not None:
+        payload["body"] = render_to_string(f"emails/{template}.txt", context or {})
+        payload["html"] = render_to_string(f"emails/{template}.html", context or {})
+    else:
+        payload["body"] = body
+        if html:
+            payload["html"] = html
+    if one_time_link:
+        payload["one_time_link"] = True
     return _enqueue(key=key, kind=OutboxMessage.Kind.EMAIL, payload=payload)
-
-
-def outbox_task_enqueue(
-    *, key: str, task: str, args: list | None = None, kwargs: dict | None = None
-) -> OutboxMessage:
-    """Run the Celery task named ``task`` with JSON ``args``/``kwargs`` once this transaction
-    commits, even if the broker is down right now. The task must be idempotent: it may run twice
-    if a publication is repeated after a lost acknowledgement."""
-    payload = {"task": task, "args": list(args or []), "kwargs": dict(kwargs or {})}
-    return _enqueue(key=key, kind=OutboxMessage.Kind.TASK, payload=payload)
 
 
 # --- publish ---------------------------------------------------------------------------------
@@ -216,9 +225,10 @@ def outbox_deliver_email(*, message_id: int, raise_errors: bool = False) -> str:
         return "failed"
     # Recorded right after the server accepted it; the claim condition keeps a consumer whose
     # claim was taken over from overwriting the new holder's outcome.
-    OutboxMessage.objects.filter(pk=message_id, claim=token).update(
-        status=OutboxMessage.Status.DONE, done_at=timezone.now(), last_error=""
-    )
+    done = {"status": OutboxMessage.Status.DONE, "done_at": timezone.now(), "last_error": ""}
+    if payload.get("one_time_link"):
+        done["payload"] = {**payload, "body": ONE_TIME_LINK_ERASED, "html": ""}
+    OutboxMessage.objects.filter(pk=message_id, claim=token).update(**done)
     return "sent"
 
 

@@ -1,4 +1,5 @@
-"""Celery signal handlers: every task failure becomes a visible ``TaskFailure`` (issue 7)."""
+"""Celery signal handlers: every task failure becomes a visible ``TaskFailure``
+(docs/architecture.md, "Cross-cutting rules")."""
 
 from __future__ import annotations
 

@@ -182,7 +182,7 @@ def answer_shown(answer, *, unit: str, currency: str) -> str:
 def rfp_matrix(rfp: Rfp, *, now=None, with_sensitivity: bool = False) -> Matrix:
     """The scoring matrix of ``rfp`` in a constant number of queries (8; 3 when sealed)."""
     criteria_rows = list(rfp.criteria.all().order_by("order", "id"))
-    criteria = [_spec(c) for c in criteria_rows]
+    criteria = [criterion_spec(c) for c in criteria_rows]
     evaluators = list(rfp.panel.all().order_by("username"))
     bids = list(rfp.bids.select_related("vendor").order_by("vendor__name"))
     bid_states = [(b.vendor.name, b.get_status_display()) for b in bids]
@@ -308,10 +308,18 @@ def rfp_matrix(rfp: Rfp, *, now=None, with_sensitivity: bool = False) -> Matrix:
     return matrix
 
 
-def _spec(criterion: RfpCriterion) -> scoring.Criterion:
-    from procurement.services import criterion_spec
-
-    return criterion_spec(criterion)
+def criterion_spec(criterion: RfpCriterion) -> scoring.Criterion:
+    """A criterion row as the pure scoring rules take it (see :mod:`procurement.scoring`)."""
+    return scoring.Criterion(
+        id=criterion.pk,
+        name=criterion.name,
+        rule=criterion.rule,
+        weight=criterion.weight,
+        is_sustainability=criterion.is_sustainability,
+        scale_max=criterion.scale_max,
+        normalisation=criterion.normalisation,
+        thresholds=tuple((Decimal(str(v)), Decimal(str(f))) for v, f in criterion.thresholds or ()),
+    )
 
 
 def matrix_table(matrix: Matrix) -> tuple[list[str], list[list]]:
@@ -421,36 +429,68 @@ class CategoryConcentration:
     leverage: Decimal  # spend x (1 - HHI/10,000): spend a consolidation could concentrate
 
 
-def consolidation(source: str | None = None) -> tuple[str, list[CategoryConcentration]]:
+@dataclass
+class Consolidation:
+    """Spend per vendor category in one currency, and what could not be converted to it."""
+
+    source: str  # "spend ledger" or "contracts"
+    currency: str
+    fx_source: str  # the FX dataset the amounts were converted with ("" if none was needed)
+    categories: list[CategoryConcentration]
+    unconverted: list[tuple[str, Decimal]]  # (currency, amount) without a rate: left out
+
+
+CONSOLIDATION_CURRENCY = "USD"
+
+
+def consolidation(source: str | None = None) -> Consolidation:
     """Spend per vendor category from the spend ledger when it holds lines, else contract
-    values. Herfindahl-Hirschman index = Σ (share in %)², 10,000 for a single vendor; the
-    categories with the most spend spread over many vendors offer the most leverage."""
+    values, in USD: each amount is converted at the FX dataset's rate of its year (the line's
+    date, the contract's start), and amounts in a currency without a rate are left out and listed.
+    Herfindahl-Hirschman index = Σ (share in %)², 10,000 for a single vendor; the categories with
+    the most spend spread over many vendors offer the most leverage."""
     from django.db.models import Sum
+    from django.db.models.functions import ExtractYear
 
     from contracts.models import Contract
+    from scope3 import selectors as scope3_selectors
+    from scope3.models import SpendLine
     from vendors.models import Vendor
 
     labels = dict(Vendor.Category.choices)
-    totals = None
     used = "contracts"
-    try:
-        from scope3.models import SpendLine
-
-        if source != "contracts" and SpendLine.objects.filter(vendor__isnull=False).exists():
-            totals = (
-                SpendLine.objects.filter(vendor__isnull=False)
-                .values("vendor__category", "vendor__name")
-                .annotate(spend=Sum("amount"))
-            )
-            used = "spend ledger"
-    except ImportError:  # pragma: no cover - scope3 is part of the product
-        totals = None
-    if totals is None:
-        totals = (
+    if source != "contracts" and SpendLine.objects.filter(vendor__isnull=False).exists():
+        rows = (
+            SpendLine.objects.filter(vendor__isnull=False)
+            .annotate(year=ExtractYear("date"))
+            .values("vendor__category", "vendor__name", "currency", "year")
+            .annotate(spend=Sum("amount"))
+        )
+        used = "spend ledger"
+    else:
+        rows = (
             Contract.objects.exclude(status="draft")
-            .values("vendor__category", "vendor__name")
+            .annotate(year=ExtractYear("start_date"))
+            .values("vendor__category", "vendor__name", "currency", "year")
             .annotate(spend=Sum("value"))
         )
+    rows = list(rows)
+    currencies = {(row["currency"] or CONSOLIDATION_CURRENCY).upper() for row in rows}
+    fx = scope3_selectors.fx_rates(currencies=currencies - {CONSOLIDATION_CURRENCY})
+    unconverted: dict[str, Decimal] = defaultdict(Decimal)
+    totals = defaultdict(Decimal)
+    for row in rows:
+        currency = (row["currency"] or CONSOLIDATION_CURRENCY).upper()
+        amount = Decimal(row["spend"] or 0)
+        rate = fx.units_per_usd(currency, row["year"])
+        if rate is None or rate <= 0:
+            unconverted[currency] += amount
+            continue
+        totals[(row["vendor__category"], row["vendor__name"])] += amount / rate
+    totals = [
+        {"vendor__category": category, "vendor__name": name, "spend": spend}
+        for (category, name), spend in totals.items()
+    ]
     by_category = defaultdict(list)
     for row in totals:
         by_category[row["vendor__category"]].append((row["vendor__name"], row["spend"] or 0))
@@ -478,4 +518,22 @@ def consolidation(source: str | None = None) -> tuple[str, list[CategoryConcentr
             )
         )
     results.sort(key=lambda c: -c.leverage)
-    return used, results
+    return Consolidation(
+        source=used,
+        currency=CONSOLIDATION_CURRENCY,
+        fx_source=fx.source if currencies - {CONSOLIDATION_CURRENCY} else "",
+        categories=results,
+        unconverted=sorted((c, scoring.q2(a)) for c, a in unconverted.items()),
+    )
+
+
+def sealed_bid_evidence():
+    """Ids of evidence attached to bids whose RFP deadline has not passed: sealed even from staff.
+
+    Registered with :func:`assurance.selectors.evidence_seal_register` (``ProcurementConfig``), so
+    the evidence pages honour the seal without assurance importing procurement
+    (docs/architecture.md, "Which app may import which").
+    """
+    return BidAnswer.objects.filter(
+        evidence__isnull=False, bid__rfp__deadline__gt=timezone.now()
+    ).values("evidence_id")

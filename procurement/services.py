@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -21,8 +20,10 @@ from django.utils import timezone
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record, evidence_file_upload
+from operations.services import outbox_email_enqueue
 from procurement import scoring
 from procurement.models import (
+    LIFE_CYCLE_RULES,
     Award,
     Bid,
     BidAnswer,
@@ -34,14 +35,8 @@ from procurement.models import (
     Rule,
     Score,
 )
+from procurement.selectors import criterion_spec
 from vendors.models import VendorContact
-
-# Verbs beyond assurance.AuditEvent.Verb's choices (the field is free text of 40 characters).
-VERB_PUBLISHED = AuditEvent.Verb.PUBLISHED
-VERB_WITHDRAWN = AuditEvent.Verb.WITHDRAWN
-VERB_MODERATED = AuditEvent.Verb.MODERATED
-VERB_CONFLICT = AuditEvent.Verb.CONFLICT_DECLARED
-VERB_AUTOSCORED = AuditEvent.Verb.AUTOSCORED
 
 CRITERION_FIELDS = (
     "name",
@@ -60,6 +55,9 @@ RFP_FIELDS = frozenset(
     {"title", "category", "description", "currency", "deadline", "min_sustainability_share"}
 )
 PRICE_CODE = "price"
+# Criteria whose answer the bidder does not type: derived from vendor records, or computed from
+# the offered configuration (procurement/services_lcc.py).
+ANSWERED_ELSEWHERE = LIFE_CYCLE_RULES | {Rule.DERIVED}
 
 
 def _now(now=None):
@@ -203,6 +201,9 @@ def rfp_publish_problems(rfp: Rfp, now=None) -> list[str]:
     if not criteria:
         problems.append("The RFP has no criteria.")
     problems += scoring.weights_check(criteria, rfp.min_sustainability_share)
+    from procurement.services_lcc import life_cycle_publish_problems
+
+    problems += life_cycle_publish_problems(rfp)
     if not rfp.invited_vendors.exists():
         problems.append("No vendor is invited.")
     if rfp.deadline <= _now(now):
@@ -230,9 +231,9 @@ def rfp_publish(*, actor, rfp: Rfp, reason: str = "", now=None) -> Rfp:
             .select_related("vendor")
             .order_by("vendor__name", "email")
         )
-        audit_event_record(
+        published = audit_event_record(
             actor=actor,
-            verb=VERB_PUBLISHED,
+            verb=AuditEvent.Verb.PUBLISHED,
             target=rfp,
             details={
                 "deadline": rfp.deadline.isoformat(),
@@ -240,16 +241,19 @@ def rfp_publish(*, actor, rfp: Rfp, reason: str = "", now=None) -> Rfp:
                 "weights": {c.name: str(c.weight) for c in rfp.criteria.all()},
             },
         )
-        messages = [_rfp_invitation_email(rfp, contact) for contact in contacts]
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        for contact in contacts:
+            _rfp_invitation_email_enqueue(rfp, contact, key=f"rfp-invitation:{published.pk}")
     return rfp
 
 
-def _rfp_invitation_email(rfp: Rfp, contact: VendorContact):
+def _rfp_invitation_email_enqueue(rfp: Rfp, contact: VendorContact, *, key: str) -> None:
     context = {"rfp": rfp, "contact": contact, "site_url": settings.SITE_URL}
-    subject = f"Invitation to bid: {rfp.title}"
-    body = render_to_string("portal/rfps/emails/invitation.txt", context)
-    return (subject, body, settings.DEFAULT_FROM_EMAIL, [contact.email])
+    outbox_email_enqueue(
+        key=f"{key}:{contact.pk}",
+        subject=f"Invitation to bid: {rfp.title}",
+        to=[contact.email],
+        body=render_to_string("portal/rfps/emails/invitation.txt", context),
+    )
 
 
 # --- bids ------------------------------------------------------------------------------------
@@ -320,7 +324,11 @@ def bid_save_draft(
     parsed = {}
     for criterion_id, raw in answers.items():
         criterion = criteria.get(int(criterion_id))
-        if criterion is None or criterion.rule == Rule.DERIVED or is_price_criterion(criterion):
+        if (
+            criterion is None
+            or criterion.rule in ANSWERED_ELSEWHERE
+            or is_price_criterion(criterion)
+        ):
             continue
         parsed[criterion.pk] = _answer_value(criterion, raw)
     with transaction.atomic(), acting_as(actor, "bid saved in the portal"):
@@ -334,7 +342,7 @@ def bid_save_draft(
         bid.save()
         existing = {a.criterion_id: a for a in bid.answers.all()}
         for criterion in criteria.values():
-            if criterion.rule == Rule.DERIVED:
+            if criterion.rule in ANSWERED_ELSEWHERE:
                 continue
             if is_price_criterion(criterion):
                 value = price
@@ -393,6 +401,9 @@ def bid_missing_answers(bid: Bid) -> list[str]:
                 missing.append(criterion.name)
         elif criterion.rule == Rule.MANUAL_SCALE and not answer.value_text.strip():
             missing.append(criterion.name)
+    from procurement.services_lcc import bid_life_cycle_missing
+
+    missing += bid_life_cycle_missing(bid)
     return missing
 
 
@@ -419,7 +430,7 @@ def bid_withdraw(*, actor, bid: Bid, now=None) -> Bid:
         bid.status = Bid.Status.WITHDRAWN
         bid.withdrawn_at = _now(now)
         bid.save(update_fields=["status", "withdrawn_at"])
-        audit_event_record(actor=actor, verb=VERB_WITHDRAWN, target=bid)
+        audit_event_record(actor=actor, verb=AuditEvent.Verb.WITHDRAWN, target=bid)
     return bid
 
 
@@ -491,7 +502,7 @@ def rfp_autoscore(*, actor, rfp: Rfp, now=None) -> int:
         if first_time or written:
             audit_event_record(
                 actor=actor,
-                verb=VERB_AUTOSCORED,
+                verb=AuditEvent.Verb.AUTOSCORED,
                 target=rfp,
                 details={"bids": len(bids), "scores_written": written},
             )
@@ -512,19 +523,6 @@ def _automatic_rationale(spec: scoring.Criterion, value) -> str:
     if spec.rule in scoring.LINEAR_FORMULA:
         return f"Answer {value} against thresholds {list(spec.thresholds)}."
     return f"{'Yes' if value else 'No'}."
-
-
-def criterion_spec(criterion: RfpCriterion) -> scoring.Criterion:
-    return scoring.Criterion(
-        id=criterion.pk,
-        name=criterion.name,
-        rule=criterion.rule,
-        weight=criterion.weight,
-        is_sustainability=criterion.is_sustainability,
-        scale_max=criterion.scale_max,
-        normalisation=criterion.normalisation,
-        thresholds=tuple((Decimal(str(v)), Decimal(str(f))) for v, f in criterion.thresholds or ()),
-    )
 
 
 # --- panel scoring and moderation ------------------------------------------------------------
@@ -595,7 +593,11 @@ def conflict_declare(*, actor, rfp: Rfp, vendor, reason: str) -> ConflictDeclara
             rfp=rfp, evaluator=actor, vendor=vendor, defaults={"reason": reason.strip()}
         )
         audit_event_record(
-            actor=actor, verb=VERB_CONFLICT, target=rfp, vendor=vendor, details={"reason": reason}
+            actor=actor,
+            verb=AuditEvent.Verb.CONFLICT_DECLARED,
+            target=rfp,
+            vendor=vendor,
+            details={"reason": reason},
         )
     return declaration
 
@@ -661,7 +663,7 @@ def moderate(
         )
         audit_event_record(
             actor=actor,
-            verb=VERB_MODERATED,
+            verb=AuditEvent.Verb.MODERATED,
             target=bid,
             details={"criterion": criterion.name, "score": str(points), "method": method},
         )
@@ -792,12 +794,21 @@ def rfp_award(
                     **fields,
                 )
             )
+        from procurement.services_lcc import award_life_cycle_clauses
+
+        clauses += award_life_cycle_clauses(
+            actor=actor,
+            contract=contract,
+            bid=bid,
+            start_year=start_date.year,
+            end_year=end_date.year,
+        )
         award = Award.objects.create(
             rfp=rfp, bid=bid, rationale=rationale.strip(), decided_by=actor, contract=contract
         )
         rfp.status = Rfp.Status.AWARDED
         rfp.save(update_fields=["status"])
-        audit_event_record(
+        awarded = audit_event_record(
             actor=actor,
             verb=AuditEvent.Verb.AWARDED,
             target=rfp,
@@ -813,17 +824,16 @@ def rfp_award(
                 "proposed_clauses": [c.metric for c in clauses],
             },
         )
-        messages = _award_emails(rfp, bid)
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        _award_emails_enqueue(rfp, bid, key=f"rfp-award:{awarded.pk}")
     return award
 
 
-def _award_emails(rfp: Rfp, winner: Bid):
+def _award_emails_enqueue(rfp: Rfp, winner: Bid, *, key: str) -> None:
+    """One message per contact of every vendor that submitted a bid."""
     bids = rfp.bids.filter(status=Bid.Status.SUBMITTED).select_related("vendor")
     contacts = VendorContact.objects.filter(vendor__in=[b.vendor_id for b in bids]).select_related(
         "vendor"
     )
-    messages = []
     for contact in contacts:
         context = {
             "rfp": rfp,
@@ -831,8 +841,9 @@ def _award_emails(rfp: Rfp, winner: Bid):
             "won": contact.vendor_id == winner.vendor_id,
             "site_url": settings.SITE_URL,
         }
-        body = render_to_string("portal/rfps/emails/award.txt", context)
-        messages.append(
-            (f"Outcome of {rfp.title}", body, settings.DEFAULT_FROM_EMAIL, [contact.email])
+        outbox_email_enqueue(
+            key=f"{key}:{contact.pk}",
+            subject=f"Outcome of {rfp.title}",
+            to=[contact.email],
+            body=render_to_string("portal/rfps/emails/award.txt", context),
         )
-    return messages

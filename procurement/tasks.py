@@ -10,10 +10,7 @@ from assurance.history import acting_as_system
 from config.celery import task_options
 
 
-@shared_task(
-    name="procurement.rfp_deadline_sweep",
-    **task_options(soft_time_limit=10 * 60, time_limit=15 * 60),
-)
+@shared_task(**task_options(soft_time_limit=10 * 60, time_limit=15 * 60))
 def rfp_deadline_sweep() -> list[int]:
     """Score the automatic criteria of every published RFP whose deadline has passed.
 
@@ -42,10 +39,8 @@ def rfp_deadline_sweep() -> list[int]:
     return scored
 
 
-@shared_task(
-    name="procurement.rfp_autoscore", **task_options(soft_time_limit=5 * 60, time_limit=6 * 60)
-)
-def rfp_autoscore_task(rfp_id: int) -> int:
+@shared_task(**task_options(soft_time_limit=5 * 60, time_limit=6 * 60))
+def rfp_autoscore(rfp_id: int) -> int:
     from procurement import services
     from procurement.models import Rfp
 

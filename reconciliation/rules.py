@@ -1,12 +1,11 @@
 """The reconciliation rules: plain values in, findings out (no Django, no database).
 
 Each check compares two independent records of the same thing and returns a :class:`CheckOutcome`:
-the discrepancies it found (one :class:`Finding` per future flag, identified by ``kind`` and
-``key`` so the next run finds the same flag again), the keys it positively found in order (with
-the note their open flag is resolved with), and the keys it could not check (their flags are left
-alone: "not checked" is not "fine"). ``reconciliation.services.reconciliation_run`` loads the
-inputs with ``reconciliation.selectors`` and turns outcomes into flags. PRODUCT.md section 6.
-"""
+the discrepancies it found (one :class:`Finding` per future flag, identified by ``kind`` and ``key``
+so the next run finds the same flag again), the keys it positively found in order (with the note
+their open flag is resolved with), and the keys it could not check (their flags are left alone: "not
+checked" is not "fine"). ``reconciliation.services.reconciliation_run`` loads the inputs with
+``reconciliation.selectors`` and turns outcomes into flags. docs/domain.md, "Reconciliation"."""
 
 from __future__ import annotations
 
@@ -101,10 +100,10 @@ def disclosure_intensity_check(
 
     Emissions are Scope 1 plus Scope 2 market-based, location-based when market-based is absent
     (``vendors.plausibility.emissions_scope12_tco2e``); revenue is converted to USD with the FX
-    dataset (``revenue_usd``). The independent estimate is the sector's spend-based factor in
-    kgCO2e per USD, which is also tCO2e per thousand USD, so ``factor x 1,000`` tCO2e per million
-    USD. A ratio outside ``low`` … ``high`` (PRODUCT.md section 6: x0.2 … x5) is a finding.
-    """
+    dataset (``revenue_usd``). The independent estimate is the sector's spend-based factor in kgCO2e
+    per USD, which is also tCO2e per thousand USD, so ``factor x 1,000`` tCO2e per million USD. A
+    ratio outside ``low`` … ``high`` (docs/domain.md, "Reconciliation": x0.2 … x5 by default) is a
+    finding."""
     outcome = CheckOutcome(
         kind=DISCLOSURE_INTENSITY,
         ran=ran,

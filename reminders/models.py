@@ -1,5 +1,5 @@
 """The reminder log: one row per (object, kind, due window), the key that makes a reminder go out
-once however often the sweep runs, retries or runs concurrently (issue 7; PRODUCT.md section 6).
+once however often the sweep runs, retries or runs concurrently (docs/domain.md, "Reminders").
 
 The log is append-only business evidence written by the sweep alone, so it carries no
 ``TrackedHistory``: its own columns (status, attempts, last error, sent at) are the history.

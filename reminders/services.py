@@ -26,10 +26,10 @@ time stops at ``REMINDER_MAX_ATTEMPTS``.
 Claiming works on a whole batch; recording costs one update per reminder sent, so queries per
 batch are bounded by the batch size and constant in the number of objects due.
 
-The renewal family makes two writes per contract by design, through the contracts and assurance
-services: moving a contract into "renewal due" (row lock, history, audit event), and recording the
-ISO 14001 audit request when the renewal gate would refuse. Each happens once per contract and
-notice window.
+The renewal family makes two writes per contract, both by the contracts app's services (the home
+of the renewal rules): moving a contract into "renewal due" (row lock, history, audit event), and
+recording the ISO 14001 audit request when the renewal gate would refuse. Each happens once per
+contract and notice window.
 """
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
 from assurance.history import acting_as_system
-from assurance.models import AuditEvent
-from assurance.services import audit_event_record
 from contracts import gate as gate_rules
 from contracts.models import Contract, KpiReportingPeriod
-from contracts.selectors import renewal_gate_inputs_for
-from contracts.services import contract_status_change
+from contracts.services import (
+    contract_renewal_audit_requests_record,
+    contract_renewal_notice_enter,
+)
 from procurement.models import Rfp
 from reminders import selectors
 from reminders.models import ReminderLog
@@ -371,56 +371,25 @@ def _renewal_reminders(
 def _renewal_batch(
     contracts: list[Contract], today: datetime.date, actor
 ) -> list[tuple[Contract, gate_rules.GateResult, datetime.date]]:
-    """Contracts of the batch whose notice period has started, moved to renewal due through the
-    contracts service (one locked transaction each, as it requires), with the gate's outcome
-    today, checked without recording a decision (the officer's renewal records one)."""
-    entered = []
-    for contract in contracts:
-        notice_start = contract.end_date - datetime.timedelta(days=contract.renewal_notice_days)
-        if notice_start > today:
-            continue
-        if contract.status == Contract.Status.ACTIVE:
-            contract_status_change(
-                actor=actor,
-                contract=contract,
-                status=Contract.Status.RENEWAL_DUE,
-                reason="notice period started (reminder sweep)",
-            )
-        entered.append((contract, notice_start))
-    inputs = renewal_gate_inputs_for([c for c, _ in entered], on=today)
-    return [(c, gate_rules.renewal_gate(inputs[c.pk]), start) for c, start in entered]
+    """Contracts of the batch whose notice period has started, with the gate's outcome today:
+    the contracts service moves them to renewal due and checks the gate."""
+    return contract_renewal_notice_enter(
+        actor=actor,
+        contracts=contracts,
+        today=today,
+        reason="notice period started (reminder sweep)",
+    )
 
 
 def _renewal_audit_requests_record(sent: list[_Due], actor) -> None:
-    """Record the audit request of each refused gate whose reminders went out now, once per
-    contract and notice window: the audit trail shows it, and the contracts app's daily check
-    (which looks for this event) does not ask the owner a second time."""
+    """Record, through the contracts service, the audit request of each refused gate whose
+    reminders went out now; the contracts app's daily check then does not ask a second time."""
     refused = {
-        (due.target.pk, due.window): due
+        (due.target.pk, due.window): (due.target, due.window, due.context["result"])
         for due in sent
         if due.kind in RENEWAL_KINDS and not due.context["result"].passed
     }
-    if not refused:
-        return
-    content_type = ContentType.objects.get_for_model(Contract)
-    recorded = set(
-        AuditEvent.objects.filter(
-            verb=AuditEvent.Verb.RENEWAL_AUDIT_REQUESTED,
-            target_type=content_type,
-            target_id__in=[str(pk) for pk, _ in refused],
-        ).values_list("target_id", "details__window")
-    )
-    with transaction.atomic():
-        for (pk, window), due in refused.items():
-            if (str(pk), window) in recorded:
-                continue
-            audit_event_record(
-                actor=actor,
-                verb=AuditEvent.Verb.RENEWAL_AUDIT_REQUESTED,
-                target=due.target,
-                reason="renewal gate would refuse",
-                details={"window": window, "reasons": due.context["result"].reasons_as_list()},
-            )
+    contract_renewal_audit_requests_record(actor=actor, refused=list(refused.values()))
 
 
 # --- sending -----------------------------------------------------------------------------------

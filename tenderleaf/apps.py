@@ -6,3 +6,8 @@ class TenderleafConfig(AppConfig):
 
     name = "tenderleaf"
     verbose_name = "Tenderleaf"
+
+    def ready(self):
+        from tenderleaf.bundles import scope_loaders_register
+
+        scope_loaders_register()

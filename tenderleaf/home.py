@@ -21,6 +21,8 @@ from django.db.models.fields.json import KeyTransform
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from tenderleaf.attention import attention_permissions
+
 # The groups of assurance.roles.ROLES, in the order their sections appear.
 OFFICER = "procurement"
 EVALUATOR = "evaluators"
@@ -633,8 +635,16 @@ WORK_GROUPS: tuple[WorkGroup, ...] = (
             "reconciliation.reconciliationflag",
             "reconciliation.assetimport",
             "reconciliation.asset",
+            # Targets and supplier engagement are judged on the inventory's runs.
+            "targets.target",
+            "targets.supplierengagementtarget",
+            "targets.businessmetric",
+            "targets.baseyearrecalculation",
+            "targets.sbtistatus",
+            "targets.sbtiimport",
+            "targets.risktierrule",
         ),
-        apps=("scope3", "reconciliation"),
+        apps=("scope3", "reconciliation", "targets"),
     ),
     WorkGroup(
         "assurance",
@@ -742,8 +752,6 @@ def nav_links(*, user, path: str = "") -> list[NavLink]:
     The permissions are the ones the pages check themselves; no query beyond the user's
     permissions, which the admin has loaded already.
     """
-    from operations.selectors import attention_permissions
-
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return []
     wanted = []

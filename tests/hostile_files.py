@@ -201,3 +201,108 @@ def many_rows_csv(directory: Path, rows: int = 100_000, *, name: str = "many.csv
             template[scope1] = f"{1000 + number % 977}.{number % 10}"
             writer.writerow(template)
     return path
+
+
+# --- evidence files: a valid one of each accepted type, and files that only look like one -------
+
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (8, 6)) -> bytes:
+    """A small, valid PNG or JPEG (Pillow writes it)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 60)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def png_decompression_bomb(directory: Path, side: int = 10_000) -> Path:
+    """A real PNG of ``side`` by ``side`` grey pixels: about 100 kB that decode to 100 MB, more
+    pixels than Pillow's decompression-bomb limit (89,478,485 by default)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    # Each row is a filter byte ("none") and one byte per grey pixel, all zero: one run of zeros.
+    compressor = zlib.compressobj(9)
+    remaining, block, parts = (side + 1) * side, bytes(1 << 20), []
+    while remaining:
+        parts.append(compressor.compress(block[: min(remaining, len(block))]))
+        remaining -= min(remaining, len(block))
+    pixels = b"".join(parts) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path = Path(directory) / "photo.png"
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def png_with_bad_checksum(directory: Path) -> Path:
+    """A PNG whose image data was altered after its checksum was written."""
+    data = bytearray(image_bytes("PNG", (64, 64)))
+    data[data.index(b"IDAT") + 8] ^= 0xFF
+    path = Path(directory) / "logo.png"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def jpeg_truncated(directory: Path) -> Path:
+    """A JPEG photo cut off halfway through its image data."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((256, 256), 64).convert("RGB").save(buffer, "JPEG", quality=95)
+    path = Path(directory) / "scan.jpg"
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    return path
+
+
+def pdf_that_is_html(directory: Path) -> Path:
+    """A web page with a script, behind a PDF version header and with a PDF end marker."""
+    path = Path(directory) / "certificate.pdf"
+    path.write_bytes(
+        b"%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n"
+    )
+    return path
+
+
+def pdf_with_a_fake_trailer(directory: Path) -> Path:
+    """PDF header and trailer around bytes that hold no PDF object at all."""
+    path = Path(directory) / "report.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + b"not a pdf object\n" * 20 + b"startxref\n9\n%%EOF\n")
+    return path
+
+
+def pdf_truncated(directory: Path) -> Path:
+    """A real PDF cut off before its cross-reference table and trailer (an interrupted upload)."""
+    from assurance.demo import demo_pdf
+
+    data = demo_pdf("Verification statement")
+    path = Path(directory) / "statement.pdf"
+    path.write_bytes(data[: data.index(b"xref")])
+    return path
+
+
+def xlsx_with_dtd(directory: Path) -> Path:
+    """A real workbook whose sheet XML declares a DTD with an external entity (XXE)."""
+    good = disclosure_xlsx(directory, [GOOD_ROW], name="good-for-xxe.xlsx")
+    sheet = (
+        '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    path = Path(directory) / "xxe.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            target.writestr(entry, data)
+    good.unlink()
+    return path

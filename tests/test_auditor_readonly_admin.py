@@ -28,8 +28,9 @@ from simple_history.models import HistoricalChanges
 
 from vendors.tests import factories
 
-# The apps whose every model an auditor must be able to read (PRODUCT.md §1: "reads everything
-# in scope"). Django's own auth, DRF tokens and axes logs are deliberately outside that scope.
+# The apps whose every model an auditor must be able to read (docs/domain.md, "Roles": an auditor
+# "reads everything in scope"). Django's own auth, DRF tokens and axes logs are deliberately outside
+# that scope.
 AUDITED_APPS = {
     "vendors",
     "procurement",

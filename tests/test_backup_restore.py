@@ -1,4 +1,5 @@
-"""Backup and restore (issue 9): a full round trip into a fresh, empty instance, and the refusals.
+"""Backup and restore (docs/backup-restore.md): a full round trip into a fresh, empty instance, and
+the refusals.
 
 The restore runs as ``manage.py restore_instance`` in a separate process pointed at a new database
 and a new evidence folder, exactly as an operator would run it; the backup is taken in-process
@@ -24,13 +25,14 @@ from django.db import connection
 
 from assurance.backup import BackupError, RestoreRefused, backup_create, restore_instance
 from assurance.chain import audit_chain_extend
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent
 from assurance.services import evidence_file_upload
 from vendors.models import Vendor
 from vendors.tests.factories import UserFactory, VendorFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF_BYTES = demo_pdf("Certificate")
 CSV_BYTES = b"site,kwh\nFrankfurt,120000\nDublin,95000\n"
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from operations.services import message_id_for
 from reminders.models import ReminderLog
-from reminders.tasks import certificate_expiry_task
+from reminders.tasks import certificate_reminder_sweep
 from tests.workers import (
     broker_ready,
     drill_env,
@@ -69,7 +69,7 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_repeats_none(tmp_path):
     first = start_worker("drill-killed", database_url, first_log, env)
     second = None
     try:
-        certificate_expiry_task.delay()
+        certificate_reminder_sweep.delay()
         wait_until(lambda: sent() >= REMINDERS // 4, "a quarter of the batch", logs, poll=0.01)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
@@ -80,7 +80,7 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_repeats_none(tmp_path):
         # Past the claim timeout, the next sweep may take the dead sweep's rows over.
         time.sleep(CLAIM_TIMEOUT_SECONDS + 0.5)
         second = start_worker("drill-survivor", database_url, second_log, env)
-        certificate_expiry_task.delay()
+        certificate_reminder_sweep.delay()
         wait_until(lambda: sent() == REMINDERS, "all reminders sent", logs, timeout=90)
     finally:
         stop_worker(first)

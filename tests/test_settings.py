@@ -170,8 +170,8 @@ def test_a_task_sent_before_any_worker_ran_waits_in_the_file_system_queue(tmp_pa
     var_dir = tmp_path / "never-used"
     send = (
         "import django; django.setup()\n"
-        "from vendors.tasks import vendor_contact_invite_task\n"
-        "print(vendor_contact_invite_task.delay(1, 1, 'contributor').id)\n"
+        "from vendors.tasks import vendor_contact_invite\n"
+        "print(vendor_contact_invite.delay(1, 1, 'contributor').id)\n"
     )
 
     result = _run(["-c", send], TENDERLEAF_VAR_DIR=str(var_dir))

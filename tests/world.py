@@ -24,6 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, models
 
+from assurance.demo import demo_pdf
 from assurance.models import EvidenceBundle, EvidenceFile
 from contracts.models import (
     AuditFinding,
@@ -35,6 +36,7 @@ from contracts.models import (
 )
 from procurement.models import Bid, Rfp
 from scope3.models import FactorDataset, HardwareSpec, ImportBatch, InventoryRun, VocabularyTerm
+from targets.models import SupplierEngagementTarget, Target
 from vendors.models import (
     Certification,
     DisclosureRequest,
@@ -49,10 +51,19 @@ from vendors.tests.factories import CertificationFactory, UserFactory, VendorCon
 
 # Staff-only models: they belong to no vendor, so a vendor user gets 403 or 404 on their routes.
 STAFF_ONLY_MODELS = frozenset(
-    {ImportBatch, InventoryRun, EvidenceBundle, FactorDataset, HardwareSpec, VocabularyTerm}
+    {
+        ImportBatch,
+        InventoryRun,
+        EvidenceBundle,
+        FactorDataset,
+        HardwareSpec,
+        VocabularyTerm,
+        Target,
+        SupplierEngagementTarget,
+    }
 )
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+MINIMAL_PDF = demo_pdf("Evidence report")
 
 
 @dataclass
@@ -112,6 +123,23 @@ def build_vendor_world(vendor: Vendor, *, officer, tag: str) -> VendorWorld:
         status="imported",
     )
     run = InventoryRun.objects.create(reporting_year=2025, started_by=officer)
+    # Organisation-wide, staff-only: a vendor user must not reach them by id.
+    target = Target.objects.create(
+        name=f"{tag} secret Scope 3 target",
+        base_run=run,
+        base_year=2025,
+        base_tco2e=Decimal("1200"),
+        target_year=2030,
+        reduction_pct=Decimal("42"),
+        created_by=officer,
+    )
+    engagement_target = SupplierEngagementTarget.objects.create(
+        name=f"{tag} secret engagement target",
+        target_pct=Decimal("67"),
+        base_year=2025,
+        target_year=2028,
+        created_by=officer,
+    )
     factor_dataset = FactorDataset.objects.create(
         kind="useeio",
         name="EPA",
@@ -234,6 +262,8 @@ def build_vendor_world(vendor: Vendor, *, officer, tag: str) -> VendorWorld:
         Bid: bid,
         ImportBatch: batch,
         InventoryRun: run,
+        Target: target,
+        SupplierEngagementTarget: engagement_target,
         FactorDataset: factor_dataset,
         HardwareSpec: hardware_spec,
         VocabularyTerm: vocabulary_term,

@@ -940,7 +940,7 @@ class _Builder:
                 )
                 self.tally.add("disclosures", created=True)
             elif step == "overdue":
-                # The reminder task marks requests overdue (PRODUCT.md section 6); the demo
+                # The reminder task marks requests overdue (docs/domain.md, "Reminders"); the demo
                 # shows the result.
                 with acting_as(self.system, REASON):
                     request.status = DisclosureRequest.Status.OVERDUE

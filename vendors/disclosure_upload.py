@@ -1,4 +1,5 @@
-"""The bulk disclosure file: its CSV/XLSX template and its row-by-row reader (issue 3 item 4).
+"""The bulk disclosure file: its CSV/XLSX template and its row-by-row reader (docs/domain.md,
+"Vendor disclosure").
 
 One row per reporting entity and period; one column per vendor field of EmissionsDisclosure. The
 reader streams rows (a file is never held whole in memory), checks each cell's form (dates,
@@ -25,7 +26,7 @@ from decimal import Decimal
 from assurance import tables, uploads
 from assurance.tables import Header, RowError, shown
 from assurance.uploads import UploadRefused, csv_safe
-from scope3.importers.spend import ISO_4217
+from config.currencies import ISO_4217
 from vendors.boundary import CRADLE_TO_GATE_TEXT, categories_parse
 from vendors.models import EmissionsDisclosure
 

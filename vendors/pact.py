@@ -1,4 +1,5 @@
-"""Reading PACT (WBCSD Pathfinder) product footprints, v2 and v3 field names (issue 3 item 5).
+"""Reading PACT (WBCSD Pathfinder) product footprints, v2 and v3 field names (docs/domain.md,
+"Vendor disclosure").
 
 Pure: no database. :func:`pact_parse` takes a parsed JSON document (a single ProductFootprint or a
 list response ``{"data": [...]}``) and returns the model field values of every footprint, or every

@@ -1,9 +1,10 @@
 """Plausibility rules for an emissions disclosure: pure functions over plain values.
 
-Issue 3, item 3. Impossible values are *errors* (the disclosure cannot be submitted); unusual values
-are *warnings* the vendor must confirm, and both are stored with the disclosure. Checks that could
-not run (no sector factor, no exchange rate) leave an informational *note* rather than a warning,
-so a vendor is never asked to confirm something nobody checked.
+The rules of docs/domain.md ("Vendor disclosure", step 3). Impossible values are *errors* (the
+disclosure cannot be submitted); unusual values are *warnings* the vendor must confirm, and both are
+stored with the disclosure. Checks that could not run (no sector factor, no exchange rate) leave an
+informational *note* rather than a warning, so a vendor is never asked to confirm something nobody
+checked.
 
 No Django, no database: :func:`disclosure_plausibility` takes a :class:`DisclosureFacts` loaded by
 ``vendors.services.disclosures.disclosure_check`` and returns a :class:`PlausibilityResult`.
@@ -31,7 +32,7 @@ PERIOD_MAX_DAYS = 380
 # Location- and market-based Scope 2 differ by the emission factors of contractual instruments;
 # more than a factor of ten usually means one of them is in the wrong unit or scope.
 SCOPE2_MAX_RATIO = Decimal(10)
-# Issue 3 item 3 and PRODUCT.md section 6: intensity outside x0.2 ... x5 of the sector factor.
+# docs/domain.md ("Reconciliation"): intensity outside x0.2 ... x5 of the sector factor.
 INTENSITY_LOW = Decimal("0.2")
 INTENSITY_HIGH = Decimal(5)
 # An intensity this far above the sector's whole supply chain factor is what 1,000x (kg entered in

@@ -29,7 +29,7 @@ from config import numbers
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 
 # How far ahead a certificate counts as "expiring": the first reminder goes out 90 days before
-# expiry (PRODUCT.md section 6), so that is also what the admin filter and the portal show.
+# expiry (docs/domain.md, "Reminders"), so that is also what the admin filter and the portal show.
 EXPIRY_WARNING_DAYS = 90
 
 

@@ -5,12 +5,12 @@ from django.contrib.auth import get_user_model
 
 from assurance.history import acting_as
 from config.celery import task_options
+from vendors import services
 from vendors.models import VendorContact, VendorInvitation
-from vendors.services import vendor_contact_invite
 
 
 @shared_task(**task_options(soft_time_limit=60, time_limit=120))
-def vendor_contact_invite_task(contact_id: int, invited_by_id: int, role: str) -> str:
+def vendor_contact_invite(contact_id: int, invited_by_id: int, role: str) -> str:
     """Invite one contact to the portal on behalf of the officer who asked.
 
     Idempotent: a contact that already has an account, or a usable invitation created by the same
@@ -32,7 +32,7 @@ def vendor_contact_invite_task(contact_id: int, invited_by_id: int, role: str) -
     if pending:
         return "already invited"
     with acting_as(officer, "bulk portal invitation (task)"):
-        vendor_contact_invite(
+        services.vendor_contact_invite(
             actor=officer, contact=contact, role=role, reason="bulk portal invitation (task)"
         )
     return "invited"

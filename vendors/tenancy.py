@@ -24,7 +24,3 @@ def membership_for_user(user) -> VendorMembership | None:
 def vendor_for_user(user) -> Vendor | None:
     membership = membership_for_user(user)
     return membership.vendor if membership else None
-
-
-def is_vendor_user(user) -> bool:
-    return membership_for_user(user) is not None

@@ -38,6 +38,11 @@ class ScopeRadioSelect(forms.RadioSelect):
         return option
 
 
+def _target(field: str):
+    """The model an :class:`EvidenceBundle` foreign key points at."""
+    return EvidenceBundle._meta.get_field(field).related_model
+
+
 class BundleRequestForm(forms.Form):
     scope = forms.ChoiceField(
         label="What the bundle covers",
@@ -61,16 +66,14 @@ class BundleRequestForm(forms.Form):
     run = forms.ModelChoiceField(queryset=None, required=False, label="Which inventory run")
 
     def __init__(self, *args, **kwargs):
-        from contracts.models import Contract
-        from scope3.models import InventoryRun
-        from vendors.models import Vendor
-
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = Vendor.objects.order_by("name")
-        self.fields["contract"].queryset = Contract.objects.select_related("vendor").order_by(
-            "reference"
+        # The choices are the rows the bundle's own foreign keys point at: this app names no
+        # higher app (docs/architecture.md, "Which app may import which").
+        self.fields["vendor"].queryset = _target("vendor").objects.order_by("name")
+        self.fields["contract"].queryset = (
+            _target("contract").objects.select_related("vendor").order_by("reference")
         )
-        self.fields["run"].queryset = InventoryRun.objects.order_by("-created_at")
+        self.fields["run"].queryset = _target("run").objects.order_by("-created_at")
         self.fields["year"].initial = timezone.now().year - 1
 
     def scope_groups(self) -> list[dict]:

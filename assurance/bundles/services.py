@@ -53,9 +53,9 @@ def evidence_bundle_request(
             details={"scope": bundle.scope, "label": bundle.scope_label},
         )
         if queue:
-            from assurance.tasks import bundle_generate
+            from assurance import tasks
 
-            bundle_generate.delay_on_commit(bundle.pk)
+            tasks.evidence_bundle_generate.delay_on_commit(bundle.pk)
     return bundle
 
 

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
 from assurance.services import audit_event_record
 from vendors.tests.factories import UserFactory
@@ -62,7 +63,7 @@ def test_evidence_admin_links_to_the_authorising_download(
     settings.EVIDENCE_ROOT = tmp_path
     evidence = evidence_file_upload(
         actor=officer,
-        uploaded_file=SimpleUploadedFile("cert.pdf", b"%PDF-1.7\n%%EOF\n"),
+        uploaded_file=SimpleUploadedFile("cert.pdf", demo_pdf("Certificate")),
         vendor=vendor_a,
     )
     client = client_for(officer)

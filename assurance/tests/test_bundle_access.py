@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 
 from assurance.bundles.services import _store
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceBundle
 
-PDF = b"%PDF-1.7\n% bundle\n%%EOF\n"
+PDF = demo_pdf("Bundle evidence")
 ZIP = b"PK\x05\x06" + b"\x00" * 18
 
 

@@ -15,21 +15,22 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
+from assurance import tasks
 from assurance.bundles.render import RenderFailed, RenderJob, render_isolated
-from assurance.bundles.sections.vendor_period import load_vendor_period
 from assurance.bundles.services import (
     bundle_file_open,
     evidence_bundle_generate,
     evidence_bundle_request,
 )
+from assurance.demo import demo_pdf
 from assurance.history import acting_as
 from assurance.models import AuditEvent, EvidenceBundle
 from assurance.services import evidence_file_upload
 from assurance.storage import evidence_storage
-from assurance.tasks import bundle_generate
+from tenderleaf.bundles.vendor_period import load_vendor_period
 from vendors.models import Certification, EmissionsDisclosure
 
-PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF_BYTES = demo_pdf("Bundle evidence")
 
 
 @pytest.fixture(autouse=True)
@@ -240,12 +241,12 @@ def test_celery_task_generates_with_progress_once(
     assert len(callbacks) == 1  # queued on commit
     assert bundle.status == EvidenceBundle.Status.PENDING and bundle.progress == 0
 
-    assert bundle_generate.apply(args=[bundle.pk]).get() == "done"
+    assert tasks.evidence_bundle_generate.apply(args=[bundle.pk]).get() == "done"
     bundle.refresh_from_db()
     assert (bundle.status, bundle.progress) == (EvidenceBundle.Status.DONE, 100)
     assert bundle.progress_note == f"{bundle.page_count} pages"
     # A redelivered message does nothing: only a pending bundle is claimed.
-    assert bundle_generate.apply(args=[bundle.pk]).get() == "done"
+    assert tasks.evidence_bundle_generate.apply(args=[bundle.pk]).get() == "done"
     assert (
         AuditEvent.objects.filter(
             verb=AuditEvent.Verb.BUNDLE_GENERATED, target_id=str(bundle.pk)

@@ -10,13 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
 from assurance.services import evidence_file_upload, evidence_file_verify
 from assurance.storage import XLSX, evidence_storage
+from tests import hostile_files
 
-PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
+PDF_BYTES = demo_pdf("Certificate")
+PNG_BYTES = hostile_files.image_bytes("PNG")
+JPEG_BYTES = hostile_files.image_bytes("JPEG")
 HTML_BYTES = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 60
 

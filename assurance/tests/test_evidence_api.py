@@ -14,10 +14,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.testing import otp_verified_login
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
 from vendors.services import disclosure_save_draft, disclosure_submit
 
-PDF_BYTES = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF_BYTES = demo_pdf("Evidence")
 HTML_BYTES = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 UPLOAD = reverse("api-evidence-list")
 

@@ -1,4 +1,5 @@
-"""The shared upload rules (issue 3 item 9): size before reading, type by content, safe XLSX and
+"""The shared upload rules (docs/architecture.md, "Uploads"): size before reading, type by content,
+safe XLSX and
 JSON, formula escaping on export."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tenderleaf's mixed workload for locust (issue 9), driven by ``bench/load/run.py``.
+"""Tenderleaf's mixed workload for locust (docs/performance.md), driven by ``bench/load/run.py``.
 
 Users sign in once, the way a real client does, then work with a think time of 1-3 s:
 
@@ -44,7 +44,42 @@ _LOCK = threading.Lock()
 _RECORDING = {"on": False, "ready": 0}
 _DURATION = int(os.environ.get("LOAD_DURATION", "60"))
 _SAMPLES = open(os.environ["LOAD_SAMPLES_FILE"], "a", encoding="utf-8")  # noqa: SIM115
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# A valid one-page PDF (assurance.demo.demo_pdf's output; evidence uploads check the structure).
+PDF = (
+    b"%PDF-1.4\n"
+    b"1 0 obj\n"
+    b"<< /Type /Catalog /Pages 2 0 R >>\n"
+    b"endobj\n"
+    b"2 0 obj\n"
+    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>\n"
+    b"endobj\n"
+    b"3 0 obj\n"
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+    b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>\n"
+    b"endobj\n"
+    b"4 0 obj\n"
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\n"
+    b"endobj\n"
+    b"5 0 obj\n"
+    b"<< /Length 49 >>\n"
+    b"stream\n"
+    b"BT /F1 14 Tf 72 720 Td (Load test evidence) Tj ET\n"
+    b"endstream\n"
+    b"endobj\n"
+    b"xref\n"
+    b"0 6\n"
+    b"0000000000 65535 f \n"
+    b"0000000009 00000 n \n"
+    b"0000000058 00000 n \n"
+    b"0000000115 00000 n \n"
+    b"0000000241 00000 n \n"
+    b"0000000311 00000 n \n"
+    b"trailer\n"
+    b"<< /Size 6 /Root 1 0 R >>\n"
+    b"startxref\n"
+    b"410\n"
+    b"%%EOF\n"
+)
 
 
 def _user_ready(environment) -> None:

@@ -1,4 +1,5 @@
-"""Load test (issue 9): gunicorn, PostgreSQL, Redis, a Celery worker on loopback; locust headless.
+"""Load test (docs/performance.md): gunicorn, PostgreSQL, Redis, a Celery worker on loopback; locust
+headless.
 
     .venv/bin/python bench/load/run.py [--vendors 2000] [--disclosures 20000] [--rfps 200]
         [--spend-lines 1000000] [--users 20,50] [--duration 120] [--database-url URL]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reminders",
     "reconciliation",
     "operations",
+    "targets",
     "tenderleaf",
 ]
 
@@ -65,11 +66,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # The second factor (issue 9): django-otp marks verified sessions; ours end idle or old
-    # sessions and keep unverified staff on the code step.
+    # The second factor (docs/domain.md, "Sign-in and security"): django-otp marks verified
+    # sessions; ours end idle or old sessions and keep unverified staff on the code step.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecurityContextMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # Single sign-on sessions end with the provider's, and count the provider's MFA (no-op for
+    # every other session).
+    "accounts.oidc.middleware.ProviderSessionMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "assurance.middleware.RequestIdMiddleware",
@@ -93,6 +97,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load numbers %} in every app's templates: the filters sit beside config.numbers,
+            # below every app (docs/architecture.md).
+            "libraries": {"numbers": "config.templatetags.numbers"},
         },
     },
 ]
@@ -140,11 +147,40 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Acts only on a single sign-on callback, and only when OIDC is configured (below).
+    "accounts.oidc.backend.OIDCBackend",
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# Single sign-on for staff with OpenID Connect (README, "Single sign-on for staff"). Off unless
+# the issuer, the client id and its secret are all set; the endpoints are discovered from the
+# issuer. The password sign-in stays for vendors and for a break-glass superuser either way.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID and OIDC_CLIENT_SECRET)
+# The button says "Sign in with <this>".
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your organisation's account")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+# The claim that lists the person's groups, and which group gives which role: "group=role,..."
+# with a role by name (officer, evaluator, analyst, auditor) or by group (assurance/roles.py).
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_ROLES = env.dict("OIDC_GROUP_ROLES", default={})
+# First sign-in creates the user only when this is on and the e-mail's domain is listed.
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_ALLOWED_DOMAINS = env.list("OIDC_ALLOWED_DOMAINS", default=[])
+# The provider performed MFA when the ID token's amr lists one of these, or its acr is one of
+# these; then Tenderleaf's own one-time code is not asked. Otherwise it still is.
+OIDC_MFA_AMR = env.list("OIDC_MFA_AMR", default=["mfa"])
+OIDC_MFA_ACR = env.list("OIDC_MFA_ACR", default=[])
+# How far the clocks of Tenderleaf and the provider may differ when exp and iat are checked.
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_TIMEOUT_SECONDS = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_DISCOVERY_CACHE_SECONDS = env.int("OIDC_DISCOVERY_CACHE_SECONDS", default=60 * 60)
 
 # Brute-force protection: lock a username from one address after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -221,19 +257,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Periodic schedules are PeriodicTask rows created by each app's data migrations, never a
+# CELERY_BEAT_SCHEDULE here: beat writes that setting over its rows at every start, which would undo
+# an administrator's change made in the admin (docs/architecture.md, "Tasks and schedules").
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Beat copies these into its database schedule at start, where the admin can change them.
-CELERY_BEAT_SCHEDULE = {
-    "rfp-deadline-sweep": {
-        "task": "procurement.rfp_deadline_sweep",
-        "schedule": 300.0,
-    },
-    # Renewal reminders (gate outcome, audit request) first, then the contracts app's own check.
-    "contract-renewal-checks": {
-        "task": "reminders.tasks.renewal_check_task",
-        "schedule": 24 * 60 * 60.0,
-    },
-}
 CELERY_TIMEZONE = TIME_ZONE
 # Keep retrying the broker at worker start (Redis may come up after the worker), as Celery 5 did.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -290,7 +317,8 @@ DISCLOSURE_UPLOAD_MAX_ROWS = env.int("DISCLOSURE_UPLOAD_MAX_ROWS", default=10_00
 # Contracts: days after a KPI reporting period ends by which its report is due.
 KPI_REPORT_DUE_DAYS = env.int("KPI_REPORT_DUE_DAYS", default=30)
 
-# Reminders (issue 7): cadences in days, and how often a failed send is retried by later sweeps.
+# Reminders (docs/domain.md, "Reminders"): cadences in days, and how often a failed send is retried
+# by later sweeps.
 REMINDER_DISCLOSURE_DAYS_AFTER_SENT = [7, 14]
 REMINDER_DISCLOSURE_DAYS_BEFORE_DUE = 3
 REMINDER_CERTIFICATE_DAYS_BEFORE_EXPIRY = [90, 30, 7]
@@ -318,11 +346,11 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # instead of handing them to a worker: for tests and single-process set-ups without a worker.
 OUTBOX_DELIVER_INLINE = env.bool("OUTBOX_DELIVER_INLINE", default=False)
 
-# Reconciliation (issue 7): an accepted disclosure's Scope 1+2 intensity is flagged outside
-# LOW..HIGH times the spend-based estimate of its sector; vendors whose yearly spend (USD) is
-# above the threshold need a contract; ledger and asset-inventory hardware quantities may differ
-# by the larger of the units and the percentage; a dismissed flag reopens when its figure moves
-# by more than the material-change percentage.
+# Reconciliation (docs/domain.md, "Reconciliation"): an accepted disclosure's Scope 1+2 intensity is
+# flagged outside LOW..HIGH times the spend-based estimate of its sector; vendors whose yearly spend
+# (USD) is above the threshold need a contract; ledger and asset-inventory hardware quantities may
+# differ by the larger of the units and the percentage; a dismissed flag reopens when its figure
+# moves by more than the material-change percentage.
 RECONCILIATION_INTENSITY_LOW = env.str("RECONCILIATION_INTENSITY_LOW", default="0.2")
 RECONCILIATION_INTENSITY_HIGH = env.str("RECONCILIATION_INTENSITY_HIGH", default="5")
 RECONCILIATION_SPEND_THRESHOLD = env.str("RECONCILIATION_SPEND_THRESHOLD", default="100000")
@@ -331,6 +359,8 @@ RECONCILIATION_ASSET_TOLERANCE_PCT = env.str("RECONCILIATION_ASSET_TOLERANCE_PCT
 RECONCILIATION_MATERIAL_CHANGE_PCT = env.str("RECONCILIATION_MATERIAL_CHANGE_PCT", default="10")
 # IT asset inventory files (CSV): largest file and most rows accepted, by the admin and the command.
 ASSET_IMPORT_MAX_BYTES = env.int("ASSET_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# The SBTi list of companies taking action (manage.py import_sbti): a few MB as published.
+SBTI_IMPORT_MAX_BYTES = env.int("SBTI_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 ASSET_IMPORT_MAX_ROWS = env.int("ASSET_IMPORT_MAX_ROWS", default=100_000)
 
 # Vendor invitations: a one-time link that expires.
@@ -407,6 +437,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The file-system broker has no host by design; kombu warns "No hostname was supplied" each
+    # time a command sends a task. Its connection errors still show.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 if SECURITY_LOG_FILE:
     LOGGING["handlers"]["security_file"] = {
         "class": "logging.handlers.WatchedFileHandler",

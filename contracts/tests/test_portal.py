@@ -7,11 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from assurance.demo import demo_pdf
 from contracts import services
 from contracts.models import KpiReport
 from contracts.tests.factories import ContractFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = demo_pdf("KPI evidence")
 
 
 def q1_2024(clause):

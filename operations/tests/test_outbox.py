@@ -199,7 +199,7 @@ def test_inline_delivery_sends_on_commit(
 
 def test_the_same_key_stores_one_message(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks():
-        first = services.outbox_task_enqueue(key="k", task="operations.tasks.outbox_sweep")
-        second = services.outbox_task_enqueue(key="k", task="operations.tasks.outbox_sweep")
+        first = services.outbox_email_enqueue(key="k", subject="S", to=["a@x.example"], body="B")
+        second = services.outbox_email_enqueue(key="k", subject="S", to=["a@x.example"], body="C")
     assert first.pk == second.pk
     assert OutboxMessage.objects.count() == 1

@@ -1,4 +1,4 @@
-"""Seed the criteria library with AI-hardware and cloud defaults (PRODUCT.md section 4).
+"""Seed the criteria library with AI-hardware and cloud defaults (docs/domain.md, "RFP scoring").
 
 ``kpi_template_code`` names the contracts.KpiClauseTemplate (contracts migration 0003) whose clause a winning bid's answer
 becomes on award. Re-running updates rows by code and never deletes an officer's own templates.

@@ -6,12 +6,18 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent
 from contracts.models import Contract, KpiClause
 from procurement import services
 from procurement.models import Award, Bid, ModeratedScore, Rfp, Score
 from procurement.tasks import rfp_deadline_sweep
-from vendors.tests.factories import CertificationFactory, UserFactory, VendorMembershipFactory
+from vendors.tests.factories import (
+    CertificationFactory,
+    UserFactory,
+    VendorFactory,
+    VendorMembershipFactory,
+)
 
 from .conftest import answers_for, criterion, move_deadline
 
@@ -440,6 +446,41 @@ def test_consolidation_page(client_for, officer, auditor, vendor_a, vendor_b):
     assert page.status_code == 200 and "6,250" in body and "100%" in body and "<svg" in body
 
 
+def test_consolidation_converts_each_currency_and_lists_what_it_cannot(
+    client_for, officer, auditor, vendor_a, vendor_b
+):
+    """300 USD, and 80 EUR at 0.8 EUR per USD in 2026 = 100 USD: shares 75 % and 25 % as above;
+    1,000 CHF without a rate is left out and named, not added to the dollars."""
+    from contracts.models import Contract
+    from scope3.tests.runs_support import dataset
+
+    dataset("fx", "t1", rates=[("EUR", 2025, "0.8")], currency="USD")
+    vendor_c = VendorFactory(name="Zug Compute", category=vendor_a.category)
+    vendor_b.category = vendor_a.category
+    vendor_b.save()
+    for vendor, value, currency in (
+        (vendor_a, "300", "USD"),
+        (vendor_b, "80", "EUR"),
+        (vendor_c, "1000", "CHF"),
+    ):
+        Contract.objects.create(
+            vendor=vendor,
+            reference=f"C-{vendor.pk}",
+            title="Supply",
+            start_date="2026-01-01",
+            end_date="2027-01-01",
+            value=Decimal(value),
+            currency=currency,
+            status="active",
+            created_by=officer,
+        )
+    body = client_for(auditor).get(reverse("admin:procurement_rfp_consolidation")).content.decode()
+    assert "6,250" in body  # HHI of 75 % and 25 %
+    assert "in USD, converted at the rate of each amount" in body
+    assert "Left out, no USD rate in the FX tables: CHF" in body and "1,000.00" in body
+    assert "USD 400.00" in body.replace("\xa0", " ") or "$400.00" in body
+
+
 def test_vendor_membership_of_a_new_user_sees_the_rfp_list(client_for, published_rfp, vendor_a):
     user = VendorMembershipFactory(vendor=vendor_a, role="contributor").user
     body = client_for(user).get(reverse("portal:rfp_list")).content.decode()
@@ -503,7 +544,7 @@ def test_evidence_upload_with_a_bid_and_results_api_is_staff_only(
     renewable = criterion(published_rfp, "renewable-electricity")
     data = {"price": "5000", "action": "save", f"c{renewable.pk}": "75"}
     data[f"e{renewable.pk}"] = SimpleUploadedFile(
-        "ppa-contract.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        "ppa-contract.pdf", demo_pdf("Power purchase agreement")
     )
     assert client.post(reverse("portal:bid_edit", args=[published_rfp.pk]), data).status_code == 302
     answer = Bid.objects.get().answers.get(criterion=renewable)

@@ -5,10 +5,11 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from assurance.demo import demo_pdf
 from assurance.services import evidence_file_upload
 from procurement.tests.factories import BidAnswerFactory, BidFactory, RfpCriterionFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = demo_pdf("Sealed evidence")
 
 
 def _bid_evidence(member, vendor_a, settings, tmp_path, *, deadline):

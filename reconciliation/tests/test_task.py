@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
 from reconciliation.models import ReconciliationFlag
-from reconciliation.tasks import reconciliation_task
+from reconciliation.tasks import reconciliation_run
 from reconciliation.tests.support import factor_pack, ledger
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def test_the_nightly_schedule_resolves_to_the_task():
 
     assert schedule.enabled
     assert (schedule.crontab.hour, schedule.crontab.minute) == ("2", "30")
-    assert app.tasks[schedule.task].name == reconciliation_task.name == schedule.task
+    assert app.tasks[schedule.task].name == reconciliation_run.name == schedule.task
 
 
 def test_the_task_reconciles_this_year_and_last_as_the_system_user():
@@ -32,8 +32,8 @@ def test_the_task_reconciles_this_year_and_last_as_the_system_user():
     )
 
     with time_machine.travel(dt.datetime(2026, 2, 1, 2, 30, tzinfo=dt.UTC), tick=False):
-        result = reconciliation_task()
-        again = reconciliation_task()
+        result = reconciliation_run()
+        again = reconciliation_run()
 
     assert [r["year"] for r in result] == [2025, 2026]
     assert [r["created"] for r in result] == [1, 1]

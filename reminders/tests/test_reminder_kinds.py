@@ -1,4 +1,5 @@
-"""ISO 14001 surveillance, KPI report, RFP deadline and contract renewal reminders (issue 7):
+"""ISO 14001 surveillance, KPI report, RFP deadline and contract renewal reminders
+(docs/domain.md, "Reminders"):
 the expected emails, to the expected people, once each, however often the sweep runs."""
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from contracts.services import (
     contract_renewal_checks_run,
     kpi_report_reject,
     kpi_report_submit,
-    renewal_gate_inputs,
 )
 from contracts.tests.factories import (
     AuditFindingFactory,
@@ -34,7 +34,7 @@ from procurement.tests.factories import BidFactory, RfpFactory
 from reminders import services
 from reminders.models import ReminderLog
 from reminders.services import reminder_sweep
-from reminders.tasks import renewal_check_task
+from reminders.tasks import contract_renewal_check
 from vendors.models import Certification
 from vendors.tests.factories import (
     CertificationFactory,
@@ -387,7 +387,7 @@ def test_renewal_gate_failing_tells_the_owner_and_asks_the_vendor_for_an_audit_o
         mail.outbox.clear()
         for hour in (9, 15):
             with _at(day, hour), django_capture_on_commit_callbacks(execute=True):
-                renewal_check_task.apply().get()
+                contract_renewal_check.apply().get()
         sent = sorted((m.subject, sorted(m.to)) for m in mail.outbox)
         if day == NOTICE_START:
             assert sent == sorted([(outcome, OWNER), (request, DE), (request, EN)])
@@ -446,7 +446,7 @@ def test_no_renewal_reminder_before_the_notice_period_or_for_ended_contracts(ven
     assert _sweep_twice_on(NOTICE_START, ["renewal"]) == []
 
 
-def test_renewal_gate_inputs_in_batch_match_the_one_contract_service(contract, vendor, owner):
+def test_renewal_gate_inputs_of_a_batch_match_each_contract_loaded_alone(contract, vendor, owner):
     CertificationFactory(vendor=vendor, status="suspended")
     audit = Iso14001AuditFactory(vendor=vendor, audit_date=datetime.date(2026, 5, 1))
     AuditFindingFactory(audit=audit, severity="major", clause_ref="9.2")
@@ -454,8 +454,11 @@ def test_renewal_gate_inputs_in_batch_match_the_one_contract_service(contract, v
     other = ContractFactory(vendor=VendorFactory(), created_by=owner)
     on = datetime.date(2026, 10, 2)
     batch = renewal_gate_inputs_for([contract, other], on=on)
-    assert batch[contract.pk] == renewal_gate_inputs(contract, on=on)
-    assert batch[other.pk] == renewal_gate_inputs(other, on=on)
+    assert batch[contract.pk] == renewal_gate_inputs_for([contract], on=on)[contract.pk]
+    assert batch[other.pk] == renewal_gate_inputs_for([other], on=on)[other.pk]
+    assert [c.status for c in batch[contract.pk].certificates] == ["suspended"]
+    assert [len(a.major_findings) for a in batch[contract.pk].audits] == [1]
+    assert batch[other.pk].certificates == [] and batch[other.pk].audits == []
 
 
 def test_vendor_sees_the_audit_request_not_the_owner_outcome_and_officer_sees_both(

@@ -1,4 +1,5 @@
-"""Reminders go out on the cadence of PRODUCT.md section 6, to the right people, once each."""
+"""Reminders go out on the cadence of docs/domain.md ("Reminders"), to the right people, once
+each."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from reminders import services
+from reminders import tasks as reminder_tasks
 from reminders.models import ReminderLog
 from reminders.services import reminder_sweep
-from reminders.tasks import reminder_sweep_task
 from reminders.tests.test_reminder_kinds import _marks_one_row_sent
 from vendors.models import DisclosureRequest
 from vendors.services.disclosures import disclosure_request_create
@@ -472,9 +473,9 @@ def test_reminder_log_admin_is_read_only_with_filters(request_sent, client_for):
 
 def test_task_runs_the_sweep_and_schedules_exist(request_sent):
     with _at(datetime.date(2026, 3, 9)):
-        result = reminder_sweep_task.apply().get()
+        result = reminder_tasks.reminder_sweep.apply().get()
     # One reminder, sent as two messages (English and German contacts), counted once.
     assert result == {"sent": {"disclosure_day7": 1}, "failed": {}}
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
-    assert tasks["reminder sweep (hourly)"] == "reminders.tasks.reminder_sweep_task"
-    assert tasks["certificate expiry (daily)"] == "reminders.tasks.certificate_expiry_task"
+    assert tasks["reminder sweep (hourly)"] == "reminders.tasks.reminder_sweep"
+    assert tasks["certificate expiry (daily)"] == "reminders.tasks.certificate_reminder_sweep"

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
 from assurance.admin import TrackedHistoryAdmin
+from config.admin_services import adopt
 from scope3 import adapters, selectors
 from scope3.engine.hardware import spec_embodied
 from scope3.importers.hardware_specs import (
@@ -39,14 +40,6 @@ from scope3.services.vocabulary import (
     vocabulary_term_delete,
     vocabulary_term_update,
 )
-
-
-def _adopt(target, source) -> None:
-    """The admin keeps using its own instance (log entry, redirect): give it the saved row."""
-    for field in type(source)._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    target._state.adding = False
-    target._state.db = source._state.db
 
 
 class HardwareSpecForm(forms.ModelForm):
@@ -198,7 +191,7 @@ class HardwareSpecAdmin(TrackedHistoryAdmin):
             saved = hardware_spec_create(
                 actor=request.user, reason="hardware spec added in the admin", **fields
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def delete_model(self, request, obj):
         hardware_spec_delete(actor=request.user, spec=obj, reason="removed in the admin")
@@ -247,7 +240,7 @@ class VocabularyTermAdmin(TrackedHistoryAdmin):
             saved = vocabulary_term_create(
                 actor=request.user, reason="vocabulary term added in the admin", **fields
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def delete_model(self, request, obj):
         vocabulary_term_delete(actor=request.user, term=obj, reason="removed in the admin")

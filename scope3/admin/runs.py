@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 
 from assurance.admin import TrackedHistoryAdmin
 from config import numbers
-from config.progress import progress_html, progress_response
+from config.progress import admin_progress_response, progress_html
 from scope3 import selectors
 from scope3.admin.factors import dataset_source
 from scope3.models import (
@@ -34,6 +34,7 @@ from scope3.models import (
     FactorDataset,
     InventoryRun,
     ReferenceRate,
+    SpendLine,
 )
 from scope3.services import inventory_run_reap, inventory_run_start
 from scope3.services.runs import stale_seconds_setting
@@ -133,6 +134,33 @@ def rerun_offer(request, years) -> str:
         'Re-run the FY{} Scope 3 inventory with it: <a href="{}?year={}">start a run</a>.',
         ((year, start, year) for year in estimated),
     )
+
+
+def supplier_data_offer(request, *, disclosure=None, footprint=None) -> str:
+    """The offer to re-run the inventory years new supplier data affects, for the vendors admin
+    (registered with ``vendors.extensions.supplier_data_changed`` by ``Scope3Config``).
+
+    An accepted disclosure feeds the hybrid method of every year its period covers; a product
+    footprint prices the lines of the years in which we bought a product it names.
+    """
+    if disclosure is not None:
+        years = range(disclosure.period_start.year, disclosure.period_end.year + 1)
+    else:
+        years = _footprint_line_years(footprint)
+    return rerun_offer(request, years)
+
+
+def _footprint_line_years(footprint) -> list[int]:
+    """Years in which we bought a product this footprint names from its vendor."""
+    product_ids = [str(p).strip() for p in footprint.product_ids or [] if str(p).strip()]
+    if not product_ids:
+        return []
+    return [
+        day.year
+        for day in SpendLine.objects.filter(
+            vendor_id=footprint.vendor_id, product_id__in=product_ids
+        ).dates("date", "year")
+    ]
 
 
 def _emissions_column(name: str, description: str):
@@ -242,14 +270,7 @@ class InventoryRunAdmin(TrackedHistoryAdmin):
         )
 
     def progress_view(self, request, run_id):
-        """The run's progress as JSON for static/js/progress.js; 404 for anyone who may not
-        view runs, as for a run that does not exist."""
-        if not (request.user.is_active and request.user.is_staff) or not (
-            self.has_view_permission(request)
-        ):
-            raise Http404
-        run = get_object_or_404(InventoryRun, pk=run_id)
-        return progress_response(selectors.inventory_run_progress(run), timezone.now())
+        return admin_progress_response(self, request, run_id, selectors.inventory_run_progress)
 
     @admin.display(description="total (low to high)")
     def total_with_range(self, obj):

@@ -3,7 +3,7 @@
 Datasets are immutable once imported (``manage.py import_factors``), so there is nothing to
 write here (an analyst sets a dataset's relative uncertainty in the admin, with a reason).
 Like the other scope3 endpoints this is not tenant data: reading needs ``view_factordataset``
-(``config.api.RolePermission``) and everyone else, vendor users included, gets 403 before any
+(``vendors.api.base.RolePermission``) and everyone else, vendor users included, gets 403 before any
 row is looked up.
 """
 
@@ -13,10 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
-from config.api import RolePermission, TenderleafPagination
+from config.api import TenderleafPagination
 from scope3 import selectors
 from scope3.api.runs import StaffOnly
 from scope3.models import FactorDataset
+from vendors.api.base import RolePermission
 
 
 class FactorDatasetSerializer(serializers.ModelSerializer):

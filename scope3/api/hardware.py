@@ -2,7 +2,7 @@
 
 Specs (ACT model inputs) and vocabulary terms are the buyer's reference data, not a vendor's:
 like the other scope3 endpoints these are for staff with scope3 permissions
-(``config.api.RolePermission``: reading needs ``view_*``, creating ``add_*``, changing
+(``vendors.api.base.RolePermission``: reading needs ``view_*``, creating ``add_*``, changing
 ``change_*``, so analysts write while officers and auditors read), and everyone else, vendor
 users included, gets 403 before any row is looked up. Writes go through the services, which
 record history and an audit event.
@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.routers import SimpleRouter
 
-from config.api import RolePermission, TenderleafPagination, service_errors_as_drf
+from config.api import TenderleafPagination, service_errors_as_drf
 from scope3 import adapters, selectors
 from scope3.api.runs import StaffOnly
 from scope3.engine.hardware import spec_embodied
@@ -26,6 +26,7 @@ from scope3.services.vocabulary import (
     vocabulary_term_create,
     vocabulary_term_update,
 )
+from vendors.api.base import RolePermission
 
 
 class HardwareSpecSerializer(serializers.ModelSerializer):

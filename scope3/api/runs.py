@@ -1,10 +1,9 @@
 """/api/v1/inventory-runs/: start a Scope 3 run, follow it, read its results and restatement.
 
-Inventory runs are the buyer's own figures, not a vendor's, so the endpoint is for staff with
-scope3 permissions (``config.api.RolePermission``: reading needs ``view_inventoryrun``, starting
-``add_inventoryrun``, so auditors read but cannot start); everyone else, vendor users included,
-gets 403 before any row is looked up, whatever the id.
-"""
+Inventory runs are the buyer's own figures, not a vendor's, so the endpoint is for staff with scope3
+permissions (``vendors.api.base.RolePermission``: reading needs ``view_inventoryrun``, starting
+``add_inventoryrun``, so auditors read but cannot start); everyone else, vendor users included, gets
+403 before any row is looked up, whatever the id."""
 
 from __future__ import annotations
 
@@ -15,10 +14,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from config.api import RolePermission, TenderleafPagination, service_errors_as_drf
+from config.api import TenderleafPagination, service_errors_as_drf
 from scope3 import selectors
 from scope3.models import EmissionEstimate, FactorDataset, InventoryRun
 from scope3.services import inventory_run_reap, inventory_run_start
+from vendors.api.base import RolePermission
 
 
 class StaffOnly(permissions.BasePermission):

@@ -1,7 +1,7 @@
 """/api/v1/spend-imports/: upload a spend file and list the import batches (staff only).
 
 Spend data is the buyer's own ledger, not a vendor's, so this endpoint does not use the tenant
-base: it is for staff with scope3 permissions (``config.api.RolePermission``: GET needs
+base: it is for staff with scope3 permissions (``vendors.api.base.RolePermission``: GET needs
 ``view_importbatch``, POST ``add_importbatch``), and everyone else, vendor users included, gets
 403 before any row is looked up.
 """
@@ -18,7 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from config.api import RolePermission, TenderleafPagination
+from config.api import TenderleafPagination
 from scope3 import selectors
 from scope3.models import ImportBatch
 from scope3.services.spend import (
@@ -27,6 +27,7 @@ from scope3.services.spend import (
     spend_import,
     spend_import_max_bytes,
 )
+from vendors.api.base import RolePermission
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):

@@ -1,7 +1,9 @@
 """Rebuild ``useeio_it_subset_v1.3.0.csv`` from the EPA file, so its values are copied, not typed.
 
     .venv/bin/python scope3/data/build_useeio_it_subset.py \
-        ../shared/data/epa/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv
+        PATH/TO/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv
+
+The EPA file and its sha256 are named in scope3/data/README.md.
 
 scope3/tests/test_curated_pack.py checks every value of the shipped subset against the EPA file
 whenever that file is present, so a hand edit of the subset fails the tests.

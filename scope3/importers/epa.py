@@ -51,7 +51,7 @@ EPA_PUBLISHER = "US Environmental Protection Agency, Office of Research and Deve
 EPA_LICENCE = "US federal government work, public domain"
 
 # What the file itself does not say, from each release's documentation on the EPA Science Hub
-# (and ../shared/data/README.md). An unknown release imports with these fields left blank.
+# (and scope3/data/README.md). An unknown release imports with these fields left blank.
 KNOWN_RELEASES = {
     "1.3.0": {
         "doi": "10.23719/1531143",

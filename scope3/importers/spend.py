@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assurance import uploads
 from assurance.uploads import csv_safe  # noqa: F401 - re-exported: exports escape through it
+from config.currencies import ISO_4217
 from scope3.models import SpendLine
 
 # --- the columns -------------------------------------------------------------------------------
@@ -71,20 +72,6 @@ TEXT_LIMITS = {
 AMOUNT_DECIMAL_PLACES = 4
 AMOUNT_INTEGER_DIGITS = 16  # SpendLine amounts are DecimalField(max_digits=20, decimal_places=4)
 
-# Active ISO 4217 alphabetic codes (ISO 4217 list one, current funds, as published by the
-# SIX maintenance agency), without the precious metals, testing and "no currency" codes
-# (XAU, XAG, XPT, XPD, XTS, XXX, ...) that no purchase is invoiced in.
-_ISO_4217_CODES = """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
-    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN
-    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD
-    JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
-    MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
-    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT
-    TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF
-    XPF YER ZAR ZMW ZWG
-"""
-ISO_4217 = frozenset(_ISO_4217_CODES.split())
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "y"})
 FALSE_WORDS = frozenset({"false", "no", "0", "n", ""})

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
+from config.services import assign_fields
 from scope3.importers import (
     CuratedTableReader,
     EpaSupplyChainReader,
@@ -27,7 +28,6 @@ from scope3.importers import (
 )
 from scope3.importers.base import is_url
 from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
-from tenderleaf.services import assign_fields
 
 BATCH_SIZE = 1000
 # Shipped beside the factor tables but not factor tables (see starter_pack_import).
@@ -312,7 +312,8 @@ def factor_dataset_trust_update(
 ) -> list[str]:
     """Change how far a dataset is trusted: its ``relative_uncertainty`` and its ``notes``.
 
-    Issue 6, item 4: default relative uncertainties per method are "configurable per dataset".
+    docs/method.md ("8. Uncertainty"): default relative uncertainties per method are configurable
+    per dataset.
     Only ``FactorDataset.MUTABLE_FIELDS`` may be given; the values and provenance stay immutable.
     A reason is required, because the range of every later run changes with it; the change is
     written to the dataset's history and as an audit event. Runs already planned keep the

@@ -17,6 +17,7 @@ from django.db import transaction
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
+from config.services import assign_fields
 from scope3 import adapters, selectors
 from scope3.engine.hardware import normalise_node, spec_embodied
 from scope3.importers.hardware_specs import (
@@ -26,7 +27,6 @@ from scope3.importers.hardware_specs import (
     read_spec_file,
 )
 from scope3.models import FactorDataset, HardwareSpec
-from tenderleaf.services import assign_fields
 
 SPEC_FIELDS = {
     "name",

@@ -207,9 +207,9 @@ def inventory_run_start(
             details={"year": run.reporting_year, "pins": run.pins},
         )
         if queue:
-            from scope3.tasks import run_plan
+            from scope3 import tasks
 
-            run_plan.delay_on_commit(run.pk)
+            tasks.inventory_run_plan.delay_on_commit(run.pk)
     return run
 
 
@@ -275,18 +275,18 @@ def inventory_run_plan(*, run_id: int, queue: bool = True) -> InventoryRun:
         with acting_as(run.started_by, TASK_REASON):
             run.save(update_fields=["plan", "lines_total", "chunks_total", "started_at", "status"])
         if queue:
-            from scope3.tasks import chunk_process, run_finalize
+            from scope3 import tasks
 
             chunk_ids = [chunk.pk for chunk in chunks] or list(
                 InventoryChunk.objects.filter(run=run).values_list("pk", flat=True)
             )
             for chunk_id in chunk_ids:
-                chunk_process.delay_on_commit(chunk_id)
+                tasks.inventory_chunk_process.delay_on_commit(chunk_id)
             # The watchdog: finalizes an empty run now, else checks back after the stale timeout
             # and re-queues chunks a dead worker held (see inventory_run_reap).
             countdown = 0 if not chunks else stale_seconds_setting()
             transaction.on_commit(
-                lambda: run_finalize.apply_async((run.pk,), {"watch": True}, countdown=countdown)
+                lambda: tasks.inventory_run_watch.apply_async((run.pk,), countdown=countdown)
             )
     return run
 
@@ -421,9 +421,9 @@ def inventory_chunk_process(
         )[0]
         complete = progress[0] >= progress[1]
         if complete and queue:
-            from scope3.tasks import run_finalize
+            from scope3 import tasks
 
-            run_finalize.delay_on_commit(run.pk)
+            tasks.inventory_run_finish.delay_on_commit(run.pk)
     return ChunkOutcome("done", estimates=len(rows), run_complete=complete)
 
 
@@ -452,10 +452,10 @@ def inventory_run_reap(
         InventoryChunk.objects.filter(stuck, run_id=run_id).values_list("pk", flat=True)
     )
     if queue and chunk_ids:
-        from scope3.tasks import chunk_process
+        from scope3 import tasks
 
         for chunk_id in chunk_ids:
-            chunk_process.delay_on_commit(chunk_id)
+            tasks.inventory_chunk_process.delay_on_commit(chunk_id)
     return chunk_ids
 
 
@@ -559,9 +559,9 @@ def inventory_run_watch(*, run_id: int, queue: bool = True) -> str:
         return "completed" if inventory_run_finish(run_id=run_id) else "finishing"
     reaped = inventory_run_reap(run_id=run_id, queue=queue)
     if queue:
-        from scope3.tasks import run_finalize
+        from scope3 import tasks
 
-        run_finalize.apply_async((run_id,), {"watch": True}, countdown=stale_seconds_setting())
+        tasks.inventory_run_watch.apply_async((run_id,), countdown=stale_seconds_setting())
     return f"waiting; re-queued {len(reaped)} chunk(s)"
 
 

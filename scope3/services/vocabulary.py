@@ -20,11 +20,11 @@ from django.db.models import Count
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
+from config.services import assign_fields
 from scope3 import adapters, selectors
 from scope3.engine.context import normalise_code
 from scope3.engine.vocabulary import normalise_term, spec_name
 from scope3.models import FactorDataset, HardwareSpec, SpendLine, VocabularyTerm
-from tenderleaf.services import assign_fields
 
 TERM_FIELDS = {"kind", "word", "target_code", "target_spec", "notes"}
 KIND_DATASET = {

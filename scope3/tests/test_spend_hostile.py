@@ -1,4 +1,5 @@
-"""Hostile spend files (issue 6, "Hostile input"): each is refused with a message a user can act
+"""Hostile spend files (docs/architecture.md, "Uploads"): each is refused with a message a user can
+act
 on, stores no line, and never makes the importer read an unbounded amount into memory."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Spend-ledger import (issue 6, item 3): columns, vendor matching, all-or-nothing, partial,
+"""Spend-ledger import (docs/domain.md, "Scope 3 runs"): columns, vendor matching, all-or-nothing,
+partial,
 re-imports, existing external ids, and query counts that do not grow with the rows."""
 
 from __future__ import annotations

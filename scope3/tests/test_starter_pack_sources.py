@@ -1,5 +1,5 @@
 """The starter pack's freight, waste, FX and price-index tables, per-dataset uncertainty, and the
-estimate admin's links from a line to the exact factor and rates it used (issue 6)."""
+estimate admin's links from a line to the exact factor and rates it used (scope3/data/README.md)."""
 
 from __future__ import annotations
 

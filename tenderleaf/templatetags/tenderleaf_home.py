@@ -2,11 +2,13 @@
 
 - ``{% role_home as home %}``: the role sections of the signed-in person;
 - ``{% work_groups app_list as groups %}``: the admin's model list grouped by the work;
-- ``{% tenderleaf_nav as links %}``: the header's links to Tenderleaf's own pages.
+- ``{% tenderleaf_nav as links %}``: the header's links to Tenderleaf's own pages;
+- ``{% attention_items as items %}``: the attention dashboard's lines for the current user.
 """
 
 from django import template
 
+from tenderleaf import attention
 from tenderleaf import home as selectors
 
 register = template.Library()
@@ -36,3 +38,11 @@ def tenderleaf_nav(context):
     if user is None:
         return []
     return selectors.nav_links(user=user, path=request.path)
+
+
+@register.simple_tag(takes_context=True)
+def attention_items(context):
+    request = context.get("request")
+    if request is None:
+        return []
+    return attention.attention_items(user=request.user)

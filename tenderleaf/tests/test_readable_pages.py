@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assurance.bundles.sections.common import history_changes, history_records
-from assurance.bundles.sections.run import load_run
 from assurance.history import system_user
 from procurement import services as procurement
 from procurement.models import CriterionTemplate, Rfp
 from scope3.services import inventory_run_execute, inventory_run_start
 from scope3.tests import runs_support as support
+from tenderleaf.bundles.run import load_run
 from tenderleaf.tests.readable import assert_readable, raw_numbers, visible_text
 from vendors.models import EmissionsDisclosure
 from vendors.tests.factories import VendorFactory

@@ -14,6 +14,7 @@ import re
 import pytest
 from django.core import mail
 
+from assurance.demo import demo_pdf
 from conftest import PASSWORD
 from vendors.models import DisclosureRequest, EmissionsDisclosure
 from vendors.services import disclosure_request_create
@@ -29,7 +30,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+MINIMAL_PDF = demo_pdf("GHG verification statement")
 REJECTION = "Scope 2 market-based needs the certificates you bought; please attach them."
 
 

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from assurance.demo import demo_pdf
 from contracts import services
 from contracts.models import KpiReport
 
 PASSWORD = "correct horse battery"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = demo_pdf("KPI evidence")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -27,10 +27,8 @@ from django.utils.html import format_html, format_html_join
 
 from assurance.admin import ReadOnlyAdminMixin, TrackedHistoryAdmin
 from config import numbers
-from scope3.admin.runs import rerun_offer
-from scope3.models import SpendLine
-from tenderleaf.templatetags.numbers import not_reported
-from vendors import selectors
+from config.templatetags.numbers import not_reported
+from vendors import extensions, selectors
 from vendors.boundary import UPSTREAM_CATEGORIES, category_label
 from vendors.models import DisclosureRequest, EmissionsDisclosure, ProductFootprint, Vendor
 from vendors.services import (
@@ -477,9 +475,7 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
 
     @admin.display(description="open reconciliation flags")
     def reconciliation_flags(self, obj):
-        from reconciliation.links import flags_panel
-
-        return flags_panel(target=obj)
+        return extensions.html_panels(extensions.flags_panel, target=obj)
 
     def get_readonly_fields(self, request, obj=None):
         return [
@@ -692,14 +688,13 @@ class EmissionsDisclosureAdmin(TrackedHistoryAdmin):
                     messages.SUCCESS,
                 )
                 if decision == "accept":
-                    # An accepted disclosure feeds the hybrid method of every inventory year
-                    # its period covers; offer to re-run those already estimated.
-                    offer = rerun_offer(
-                        request,
-                        range(disclosure.period_start.year, disclosure.period_end.year + 1),
-                    )
-                    if offer:
-                        self.message_user(request, offer, messages.INFO)
+                    # An accepted disclosure is new supplier data: e.g. an offer to re-run the
+                    # inventory years it feeds.
+                    for offer in extensions.supplier_data_changed.results(
+                        request, disclosure=disclosure
+                    ):
+                        if offer:
+                            self.message_user(request, offer, messages.INFO)
                 return HttpResponseRedirect(change_url)
 
         context = {
@@ -753,19 +748,6 @@ def _shown(value):
 # --- product footprints -----------------------------------------------------------------------
 
 
-def _footprint_line_years(footprint: ProductFootprint) -> list[int]:
-    """Years in which we bought a product this footprint names from its vendor."""
-    product_ids = [str(p).strip() for p in footprint.product_ids or [] if str(p).strip()]
-    if not product_ids:
-        return []
-    return [
-        day.year
-        for day in SpendLine.objects.filter(
-            vendor_id=footprint.vendor_id, product_id__in=product_ids
-        ).dates("date", "year")
-    ]
-
-
 @admin.register(ProductFootprint)
 class ProductFootprintAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
     """Footprints come from PACT uploads (portal, API); here they are only read."""
@@ -816,16 +798,17 @@ class ProductFootprintAdmin(ReadOnlyAdminMixin, TrackedHistoryAdmin):
     def pcf_shown(self, obj):
         return numbers.quantity(obj.pcf_excluding_biogenic_kgco2e, "kgCO2e")
 
-    @admin.display(description="reference period", ordering="reference_period_start")
     def change_view(self, request, object_id, form_url="", extra_context=None):
         footprint = self.get_object(request, unquote(object_id))
         if footprint is not None and request.method == "GET":
-            # Offer to re-run the inventory years whose lines this footprint now prices.
-            offer = rerun_offer(request, _footprint_line_years(footprint))
-            if offer:
-                self.message_user(request, offer, messages.INFO)
+            # A footprint is new supplier data: e.g. an offer to re-run the inventory years
+            # whose lines it now prices.
+            for offer in extensions.supplier_data_changed.results(request, footprint=footprint):
+                if offer:
+                    self.message_user(request, offer, messages.INFO)
         return super().change_view(request, object_id, form_url, extra_context)
 
+    @admin.display(description="reference period", ordering="reference_period_start")
     def reference_period(self, obj):
         return f"{obj.reference_period_start:%d %b %Y} to {obj.reference_period_end:%d %b %Y}"
 

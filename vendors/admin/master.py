@@ -29,7 +29,8 @@ from assurance.admin import TrackedHistoryAdmin
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
-from vendors import selectors
+from config.admin_services import adopt, inline_formset_save, service_fields, stored
+from vendors import extensions, selectors, tasks
 from vendors.admin.disclosures import request_disclosure
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 from vendors.services import (
@@ -47,34 +48,8 @@ from vendors.services import (
     vendor_create,
     vendor_update,
 )
-from vendors.tasks import vendor_contact_invite_task
 
 INVITE_PERMISSIONS = ("vendors.add_vendorinvitation", "vendors.change_vendorcontact")
-
-
-# --- plumbing shared by the model admins ------------------------------------------------------
-
-
-def _service_fields(form, allowed: set[str]) -> dict:
-    """The cleaned values a service accepts; readonly and bookkeeping fields are left out."""
-    return {name: value for name, value in form.cleaned_data.items() if name in allowed}
-
-
-def _adopt(target, source) -> None:
-    """Make the admin's unsaved instance the row the service saved.
-
-    The admin keeps using its own instance afterwards (inline formsets, log entries, redirects),
-    so it must carry the primary key and values of the object the service created or updated.
-    """
-    for field in type(source)._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    target._state.adding = False
-    target._state.db = source._state.db
-
-
-def _fresh(instance):
-    """The stored row, so a service compares the form's values with what is in the database."""
-    return type(instance)._default_manager.get(pk=instance.pk)
 
 
 # --- vendors ----------------------------------------------------------------------------------
@@ -177,9 +152,7 @@ class VendorAdmin(TrackedHistoryAdmin):
 
     @admin.display(description="open reconciliation flags")
     def reconciliation_flags(self, obj):
-        from reconciliation.links import flags_panel
-
-        return flags_panel(vendor=obj) if obj.pk else "—"
+        return extensions.html_panels(extensions.flags_panel, vendor=obj) if obj.pk else "—"
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, obj):
@@ -194,17 +167,17 @@ class VendorAdmin(TrackedHistoryAdmin):
         return obj.member_count
 
     def save_model(self, request, obj, form, change):
-        fields = _service_fields(form, VENDOR_FIELDS)
+        fields = service_fields(form, VENDOR_FIELDS)
         if change:
             saved = vendor_update(
                 actor=request.user,
-                vendor=_fresh(obj),
+                vendor=stored(obj),
                 reason="vendor changed in the admin",
                 **fields,
             )
         else:
             saved = vendor_create(actor=request.user, reason="vendor added in the admin", **fields)
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is VendorContact:
@@ -215,44 +188,21 @@ class VendorAdmin(TrackedHistoryAdmin):
             raise NotImplementedError(formset.model)
 
 
-def _save_inline_formset(formset, *, create, update, delete) -> None:
-    """Save an inline formset through services and record what happened for the admin log."""
-    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-    for inline_form in formset.initial_forms:
-        obj = inline_form.instance
-        if obj.pk is None:
-            continue
-        if formset.can_delete and formset._should_delete_form(inline_form):
-            delete(obj)
-            formset.deleted_objects.append(obj)
-        elif inline_form.has_changed():
-            _adopt(obj, update(_fresh(obj), inline_form))
-            formset.changed_objects.append((obj, inline_form.changed_data))
-    for inline_form in formset.extra_forms:
-        if not inline_form.has_changed() or (
-            formset.can_delete and formset._should_delete_form(inline_form)
-        ):
-            continue
-        obj = create(inline_form)
-        _adopt(inline_form.instance, obj)
-        formset.new_objects.append(inline_form.instance)
-
-
 def _save_contact_formset(request, vendor, formset) -> None:
     actor = request.user
-    _save_inline_formset(
+    inline_formset_save(
         formset,
         create=lambda f: vendor_contact_create(
             actor=actor,
             vendor=vendor,
             reason="contact added in the admin",
-            **_service_fields(f, CONTACT_FIELDS),
+            **service_fields(f, CONTACT_FIELDS),
         ),
         update=lambda contact, f: vendor_contact_update(
             actor=actor,
             contact=contact,
             reason="contact changed in the admin",
-            **_service_fields(f, CONTACT_FIELDS),
+            **service_fields(f, CONTACT_FIELDS),
         ),
         delete=lambda contact: vendor_contact_delete(
             actor=actor, contact=contact, reason="contact removed in the admin"
@@ -262,19 +212,19 @@ def _save_contact_formset(request, vendor, formset) -> None:
 
 def _save_certification_formset(request, vendor, formset) -> None:
     actor = request.user
-    _save_inline_formset(
+    inline_formset_save(
         formset,
         create=lambda f: certification_create(
             actor=actor,
             vendor=vendor,
             reason="certification added in the admin",
-            **_service_fields(f, CERTIFICATION_FIELDS),
+            **service_fields(f, CERTIFICATION_FIELDS),
         ),
         update=lambda cert, f: certification_update(
             actor=actor,
             certification=cert,
             reason="certification changed in the admin",
-            **_service_fields(f, CERTIFICATION_FIELDS),
+            **service_fields(f, CERTIFICATION_FIELDS),
         ),
         delete=lambda cert: certification_delete(
             actor=actor, certification=cert, reason="certification removed in the admin"
@@ -357,11 +307,11 @@ class VendorContactAdmin(TrackedHistoryAdmin):
         return request.user.has_perms(INVITE_PERMISSIONS)
 
     def save_model(self, request, obj, form, change):
-        fields = _service_fields(form, CONTACT_FIELDS)
+        fields = service_fields(form, CONTACT_FIELDS)
         if change:
             saved = vendor_contact_update(
                 actor=request.user,
-                contact=_fresh(obj),
+                contact=stored(obj),
                 reason="contact changed in the admin",
                 **fields,
             )
@@ -372,7 +322,7 @@ class VendorContactAdmin(TrackedHistoryAdmin):
                 reason="contact added in the admin",
                 **fields,
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def delete_model(self, request, obj):
         vendor_contact_delete(
@@ -407,7 +357,7 @@ class VendorContactAdmin(TrackedHistoryAdmin):
             if contact.user_id is not None:
                 skipped.append(contact)
                 continue
-            vendor_contact_invite_task.delay_on_commit(contact.pk, request.user.pk, role)
+            tasks.vendor_contact_invite.delay_on_commit(contact.pk, request.user.pk, role)
             queued.append(contact)
         if queued:
             self.message_user(
@@ -575,8 +525,8 @@ class VendorMembershipAdmin(TrackedHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # There is no membership service yet; the write is attributed and audited the same way.
-        stored = _fresh(obj)
-        if stored.role == obj.role:
+        before = stored(obj)
+        if before.role == obj.role:
             return
         with transaction.atomic(), acting_as(request.user, "portal role changed in the admin"):
             obj.save(update_fields=["role"])
@@ -584,7 +534,7 @@ class VendorMembershipAdmin(TrackedHistoryAdmin):
                 actor=request.user,
                 verb=AuditEvent.Verb.UPDATED,
                 target=obj,
-                details={"role": {"from": stored.role, "to": obj.role}},
+                details={"role": {"from": before.role, "to": obj.role}},
             )
 
     def delete_model(self, request, obj):
@@ -750,11 +700,11 @@ class CertificationAdmin(TrackedHistoryAdmin):
         return label
 
     def save_model(self, request, obj, form, change):
-        fields = _service_fields(form, CERTIFICATION_FIELDS)
+        fields = service_fields(form, CERTIFICATION_FIELDS)
         if change:
             saved = certification_update(
                 actor=request.user,
-                certification=_fresh(obj),
+                certification=stored(obj),
                 reason="certification changed in the admin",
                 **fields,
             )
@@ -765,7 +715,7 @@ class CertificationAdmin(TrackedHistoryAdmin):
                 reason="certification added in the admin",
                 **fields,
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def delete_model(self, request, obj):
         certification_delete(

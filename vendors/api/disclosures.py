@@ -2,12 +2,11 @@
 ``submit``, ``accept`` and ``reject`` actions) and the certificate upload (multipart ``POST``) and
 verification on ``/api/v1/certifications/`` (also served as ``/api/v1/certificates/``).
 
-Scoping and permissions come from ``config.api`` as everywhere. As on the portal, any member of a
-vendor (contributors too, not only its admins) answers its disclosure requests: drafts, evidence
-and submission. Certificates keep the vendor master's rule: vendor admins add them. Staff review:
-accepting, rejecting and verifying need the model's ``change`` permission, so auditors (view only)
-get 403. Officers never write a vendor's figures.
-"""
+Scoping and permissions come from ``vendors.api.base`` as everywhere. As on the portal, any member
+of a vendor (contributors too, not only its admins) answers its disclosure requests: drafts,
+evidence and submission. Certificates keep the vendor master's rule: vendor admins add them. Staff
+review: accepting, rejecting and verifying need the model's ``change`` permission, so auditors (view
+only) get 403. Officers never write a vendor's figures."""
 
 from __future__ import annotations
 
@@ -31,14 +30,14 @@ from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
 from assurance.models import EvidenceFile
-from config.api import (
+from config.api import service_errors_as_drf
+from config.api_filters import IdFilter, YearFilter
+from vendors import selectors, services
+from vendors.api.base import (
     RolePermission,
     TenantScopedModelSerializer,
     TenantScopedViewSetMixin,
-    service_errors_as_drf,
 )
-from config.api_filters import IdFilter, YearFilter
-from vendors import selectors, services
 from vendors.api.serializers import CertificationSerializer
 from vendors.api.views import CertificationViewSet
 from vendors.boundary import categories_normalised, categories_problems
@@ -566,8 +565,9 @@ class CertificateVerifySerializer(serializers.Serializer):
 
 
 class CertificateViewSet(CertificationViewSet):
-    """The vendor master's certification endpoint plus the certificate workflow of issue 3:
-    vendors upload the PDF with its metadata, officers verify."""
+    """The vendor master's certification endpoint plus the certificate workflow
+    (docs/domain.md, "Vendor disclosure"): vendors upload the PDF with its metadata, officers
+    verify."""
 
     queryset = Certification.objects.select_related("vendor", "verified_by")
     serializer_class = CertificateSerializer

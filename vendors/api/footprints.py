@@ -1,4 +1,4 @@
-"""``/api/v1/product-footprints/``: PACT product footprints (issue 3 items 5 and 8).
+"""``/api/v1/product-footprints/``: PACT product footprints (docs/domain.md, "Vendor disclosure").
 
 Vendor users POST a PACT document, as an ``application/json`` body or as a multipart ``file``, for
 their own vendor, and read their own footprints; staff with the view permission read all (auditors
@@ -18,8 +18,8 @@ from rest_framework.response import Response
 
 from assurance.storage import original_name_clean
 from assurance.uploads import UploadRefused, read_limited, too_large_message
-from config.api import RolePermission, TenantScopedViewSetMixin
 from vendors import services
+from vendors.api.base import RolePermission, TenantScopedViewSetMixin
 from vendors.models import ProductFootprint
 from vendors.services.footprints import pact_max_bytes
 from vendors.tenancy import membership_for_user

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django_countries import countries
 from rest_framework import serializers
 
-from config.api import TenantScopedModelSerializer
+from vendors.api.base import TenantScopedModelSerializer
 from vendors.models import Certification, Vendor, VendorContact
 
 

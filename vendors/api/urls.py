@@ -5,8 +5,8 @@ from vendors.api import disclosures, footprints, views
 router = SimpleRouter()
 router.register("vendors", views.VendorViewSet, basename="api-vendor")
 router.register("contacts", views.VendorContactViewSet, basename="api-vendorcontact")
-# The certification endpoint with the certificate upload and verification of issue 3; the issue
-# calls it /certificates/, so it answers under both names.
+# The certification endpoint with the certificate upload and verification (docs/domain.md,
+# "Vendor disclosure"); clients also know it as /certificates/, so it answers under both names.
 router.register("certifications", disclosures.CertificateViewSet, basename="api-certification")
 router.register("certificates", disclosures.CertificateViewSet, basename="api-certificate")
 router.register(

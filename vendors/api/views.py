@@ -1,4 +1,5 @@
-"""Vendor master endpoints. Thin: scoping and permissions come from ``config.api``, writes from
+"""Vendor master endpoints. Thin: scoping and permissions come from ``vendors.api.base``, writes
+from
 ``vendors.services`` (with the API user as the actor, so history and audit events name them).
 """
 
@@ -17,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from accounts.api import TokenObtainSerializer, token_second_factor_error
-from config.api import TenantScopedViewSetMixin
 from vendors import services
+from vendors.api.base import TenantScopedViewSetMixin
 from vendors.api.filters import CertificationFilter, VendorContactFilter, VendorFilter
 from vendors.api.serializers import (
     CertificationSerializer,

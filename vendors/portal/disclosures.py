@@ -18,8 +18,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from reminders.selectors import reminders_sent_by_target
-from vendors import selectors, services
+from vendors import extensions, selectors, services
 from vendors.boundary import UPSTREAM_CATEGORIES, category_label
 from vendors.models import DisclosureRequest, EmissionsDisclosure
 from vendors.portal.base import VendorPortalMixin
@@ -260,7 +259,10 @@ class CertificateListView(VendorPortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         certificates = list(selectors.vendor_certificates(self.vendor))
         # Expiry and surveillance reminders sent about each certificate, in one query.
-        sent = reminders_sent_by_target(certificates)
+        sent: dict[int, list] = {}
+        for found in extensions.reminders_sent.results(certificates):
+            for pk, logs in found.items():
+                sent.setdefault(pk, []).extend(logs)
         for certificate in certificates:
             certificate.sent_reminders = sent.get(certificate.pk, [])
         kwargs["certificates"] = certificates

@@ -1,9 +1,13 @@
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 
+from operations.services import outbox_email_enqueue
 from vendors.models import VendorContact
 from vendors.tenancy import membership_for_user
 
@@ -34,6 +38,32 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return (user for user in super().get_users(email) if membership_for_user(user) is not None)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Through the outbox, like every e-mail (Django's form would send it directly). The link
+        is single-use and expires; the key names the user and the link's token only by a hash."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        token = hashlib.sha256(context["token"].encode()).hexdigest()[:16]
+        outbox_email_enqueue(
+            key=f"password-reset:{context['uid']}:{token}",
+            subject=subject,
+            to=[to_email],
+            body=render_to_string(email_template_name, context),
+            html=(
+                render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else None
+            ),
+            one_time_link=True,
+        )
 
 
 class InvitationAcceptForm(SetPasswordMixin, forms.Form):

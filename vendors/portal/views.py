@@ -19,7 +19,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.generic import DeleteView, DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from vendors import services
+from vendors import extensions, services
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation
 from vendors.portal.base import VendorAdminRequiredMixin, VendorPortalMixin
 from vendors.portal.forms import (
@@ -151,11 +151,9 @@ class HomeView(VendorPortalMixin, TemplateView):
     template_name = "portal/home.html"
 
     def get_context_data(self, **kwargs):
-        from contracts.selectors import contract_open_items_for_vendor
-
-        kwargs["open_items"] = vendor_open_items(self.vendor) + contract_open_items_for_vendor(
-            self.vendor
-        )
+        kwargs["open_items"] = vendor_open_items(self.vendor) + [
+            item for items in extensions.portal_open_items.results(self.vendor) for item in items
+        ]
         return super().get_context_data(**kwargs)
 
 

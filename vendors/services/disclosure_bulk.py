@@ -1,4 +1,5 @@
-"""Bulk upload of emissions disclosures from the CSV/XLSX template (issue 3 item 4).
+"""Bulk upload of emissions disclosures from the CSV/XLSX template (docs/domain.md, "Vendor
+disclosure").
 
 One upload is one pass over the file inside one transaction: each row is read
 (``vendors.disclosure_upload``), its form checked, then its plausibility with the rules of

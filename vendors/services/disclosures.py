@@ -1,10 +1,10 @@
 """Writes of the disclosure workflow: requests, emissions disclosures, their review, certificates.
 
-Workflow (issue 3; PRODUCT.md section 4): an officer sends a :class:`DisclosureRequest`; the vendor
-drafts an :class:`EmissionsDisclosure` and submits it (plausibility errors refuse the submission,
-warnings must be confirmed and are stored); an officer accepts or rejects it (a rejection carries a
-comment the vendor sees, and the vendor revises and resubmits). Accepting a disclosure for a period
-that already has an accepted one supersedes the older one, which is kept.
+Workflow (docs/domain.md, "Vendor disclosure"): an officer sends a :class:`DisclosureRequest`; the
+vendor drafts an :class:`EmissionsDisclosure` and submits it (plausibility errors refuse the
+submission, warnings must be confirmed and are stored); an officer accepts or rejects it (a
+rejection carries a comment the vendor sees, and the vendor revises and resubmits). Accepting a
+disclosure for a period that already has an accepted one supersedes the older one, which is kept.
 
 Every function takes the acting user, runs in one transaction, attributes history through
 ``acting_as`` and records its audit event in that transaction. Emails are written to the
@@ -26,8 +26,8 @@ from django.utils import timezone
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record, evidence_file_upload
+from config.services import assign_fields
 from operations.services import outbox_email_enqueue
-from tenderleaf.services import assign_fields
 from vendors.boundary import categories_normalised
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure, Vendor
 from vendors.plausibility import (
@@ -371,39 +371,19 @@ def disclosure_facts(
     """Load what the plausibility rules need: the request's asks, the sector factor of the vendor's
     NAICS code (latest spend-based dataset), an FX rate for the revenue currency, and the vendor's
     latest accepted disclosure."""
-    from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
-    from scope3.selectors import factor_dataset_latest
+    from scope3.selectors import fx_rates, sector_factors
 
     request = request if request is not None else disclosure.request
     vendor = disclosure.vendor
     factor_value, factor_source = None, ""
-    dataset = factor_dataset_latest(kind=FactorDataset.Kind.USEEIO)
-    if dataset is not None and vendor.naics_code:
-        factor = EmissionFactor.objects.filter(dataset=dataset, code=vendor.naics_code).first()
-        if factor is not None:
-            # Revenue is at the vendor's (producer) prices: the factor without trade and
-            # transport margins is the matching one where the dataset gives it.
-            factor_value = (
-                factor.value_without_margins
-                if factor.value_without_margins is not None
-                else factor.value
-            )
-            factor_source = f"{dataset.name} {dataset.version}"
+    if vendor.naics_code:
+        factors = sector_factors(naics_codes={vendor.naics_code})
+        factor_value = factors.kg_per_usd.get(vendor.naics_code) if factors else None
+        factor_source = factors.source if factor_value is not None else ""
     fx = None
     currency = (disclosure.revenue_currency or "").upper()
     if currency and currency != "USD" and disclosure.period_end:
-        fx_dataset = factor_dataset_latest(kind=FactorDataset.Kind.FX)
-        if fx_dataset is not None and (fx_dataset.currency or "USD") == "USD":
-            # The rate of the period's last year, else the latest earlier year available.
-            rate = (
-                ReferenceRate.objects.filter(
-                    dataset=fx_dataset, key=currency, year__lte=disclosure.period_end.year
-                )
-                .order_by("-year")
-                .values_list("value", flat=True)
-                .first()
-            )
-            fx = rate
+        fx = fx_rates(currencies={currency}).units_per_usd(currency, disclosure.period_end.year)
     previous = None
     if vendor.pk is not None:
         older = (
@@ -768,7 +748,7 @@ def certification_upload(
 def certification_verify(
     *, actor, certification: Certification, note: str = "", reason: str = ""
 ) -> Certification:
-    """An officer confirms the certificate against its evidence (issue 3 item 6)."""
+    """An officer confirms the certificate against its evidence (docs/domain.md)."""
     with transaction.atomic(), acting_as(actor, reason or "certificate verified"):
         certification.verified_by = actor
         certification.verified_at = timezone.now()

@@ -1,4 +1,5 @@
-"""Writes of PACT product footprints (issue 3 item 5): every footprint of a document, or none."""
+"""Writes of PACT product footprints (docs/domain.md, "Vendor disclosure"): every footprint of a
+document, or none."""
 
 from __future__ import annotations
 

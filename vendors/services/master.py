@@ -12,16 +12,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from assurance.history import acting_as
 from assurance.models import AuditEvent
 from assurance.services import audit_event_record
-from tenderleaf.services import assign_fields
+from config.services import assign_fields
+from operations.services import outbox_email_enqueue
 from vendors.models import Certification, Vendor, VendorContact, VendorInvitation, VendorMembership
 
 VENDOR_FIELDS = {
@@ -175,7 +174,7 @@ def vendor_contact_invite(
             target=contact,
             details={"role": role, "expires_at": invitation.expires_at.isoformat()},
         )
-        transaction.on_commit(lambda: _send_invitation_email(invitation, token))
+        _invitation_email_enqueue(invitation, token)
     return invitation, token
 
 
@@ -183,7 +182,7 @@ def invitation_url(token: str) -> str:
     return settings.SITE_URL + reverse("portal:invitation_accept", kwargs={"token": token})
 
 
-def _send_invitation_email(invitation: VendorInvitation, token: str) -> None:
+def _invitation_email_enqueue(invitation: VendorInvitation, token: str) -> None:
     contact = invitation.contact
     context = {
         "contact": contact,
@@ -192,16 +191,14 @@ def _send_invitation_email(invitation: VendorInvitation, token: str) -> None:
         "expires_at": invitation.expires_at,
         "invited_by": invitation.invited_by,
     }
-    subject = f"Your invitation to the Tenderleaf vendor portal for {contact.vendor.name}"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/vendor_invitation.txt", context),
+    outbox_email_enqueue(
+        key=f"vendor-invitation:{invitation.pk}",
+        template="vendor_invitation",
+        subject=f"Your invitation to the Tenderleaf vendor portal for {contact.vendor.name}",
         to=[contact.email],
+        context=context,
+        one_time_link=True,
     )
-    message.attach_alternative(
-        render_to_string("emails/vendor_invitation.html", context), "text/html"
-    )
-    message.send()
 
 
 def vendor_invitation_lookup(token: str) -> VendorInvitation | None:

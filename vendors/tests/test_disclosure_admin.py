@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent
 from vendors.models import DisclosureRequest, EmissionsDisclosure, ProductFootprint
 from vendors.services import (
@@ -22,7 +24,7 @@ from vendors.services import (
 )
 from vendors.tests.factories import CertificationFactory, VendorContactFactory, VendorFactory
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+MINIMAL_PDF = demo_pdf("GHG verification statement")
 DUE = datetime.date.today() + datetime.timedelta(days=30)
 FIGURES = {
     "period_start": datetime.date(2025, 1, 1),
@@ -418,3 +420,39 @@ def test_product_footprint_is_read_only_and_its_raw_document_is_escaped(
     listing = client.get(_url("productfootprint_changelist")).content.decode()
     assert "H200 accelerator card" in listing
     assert "1,480.5 kgCO2e" in listing
+
+
+def test_product_footprint_list_has_a_labelled_reference_period_column_that_sorts(
+    officer, vendor_a, client_for
+):
+    def footprint(name, year):
+        return ProductFootprint.objects.create(
+            vendor=vendor_a,
+            pact_id=f"3fa85f64-5717-4562-b3fc-2c963f66{year:04d}",
+            spec_version="2.2.0",
+            product_ids=[f"urn:gtin:{year}"],
+            product_name=name,
+            declared_unit="piece",
+            declared_unit_amount=Decimal(1),
+            pcf_excluding_biogenic_kgco2e=Decimal("10"),
+            reference_period_start=datetime.datetime(year, 1, 1, tzinfo=datetime.UTC),
+            reference_period_end=datetime.datetime(year, 12, 31, tzinfo=datetime.UTC),
+            raw_document={},
+            created_by=officer,
+        )
+
+    footprint("Newer card", 2025)
+    footprint("Older card", 2023)
+    client = client_for(officer)
+
+    listing = client.get(_url("productfootprint_changelist")).content.decode()
+
+    header = re.search(
+        r'<th scope="col" class="sortable column-reference_period[^"]*">(.*?)</th>', listing, re.S
+    )
+    assert header is not None, "the reference period column is not sortable"
+    assert "Reference period" in header.group(1)
+    order = re.search(r'href="(\?o=[^"]+)"', header.group(1)).group(1)
+    ascending = client.get(_url("productfootprint_changelist") + order).content.decode()
+    assert ascending.index("Older card") < ascending.index("Newer card")
+    assert "01 Jan 2023 to 31 Dec 2023" in ascending

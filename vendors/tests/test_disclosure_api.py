@@ -18,6 +18,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.testing import otp_verified_login
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
 from vendors.models import (
     Certification,
@@ -38,7 +39,7 @@ from vendors.tests.factories import (
     VendorMembershipFactory,
 )
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+MINIMAL_PDF = demo_pdf("GHG verification statement")
 DUE = datetime.date.today() + datetime.timedelta(days=30)
 FIGURES = {
     "period_start": "2025-01-01",

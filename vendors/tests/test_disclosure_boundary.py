@@ -611,7 +611,7 @@ def test_officer_sees_the_coverage_on_the_change_and_review_pages(client_for, of
 
 
 def test_evidence_bundle_prints_the_coverage(submitted, vendor_a):
-    from assurance.bundles.sections.vendor_period import load_vendor_period
+    from tenderleaf.bundles.vendor_period import load_vendor_period
 
     content = load_vendor_period(vendor_a.pk, 2025, 2025)
 

@@ -1,4 +1,5 @@
-"""Bulk disclosure upload (issue 3 item 4): templates, every row checked, all rows or none."""
+"""Bulk disclosure upload (docs/domain.md, "Vendor disclosure"): templates, every row checked, all
+rows or none."""
 
 from __future__ import annotations
 

@@ -8,12 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from assurance.demo import demo_pdf
 from assurance.models import EvidenceFile
 from vendors import services
 from vendors.models import Certification, EmissionsDisclosure
 from vendors.tests.factories import UserFactory, VendorMembershipFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = demo_pdf("Certificate")
 
 FORM = {
     "reporting_entity": "Acme Accelerators Inc.",

@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
 from scope3.models import EmissionFactor, FactorDataset
 from vendors import services
@@ -16,7 +17,7 @@ from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure
 from vendors.services import DisclosureWarningsUnconfirmed
 from vendors.tests.factories import VendorContactFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = demo_pdf("Certificate")
 
 VALUES = {
     "reporting_entity": "Acme Accelerators Inc.",

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assurance.models import AuditEvent
+from vendors import tasks
 from vendors.models import VendorInvitation, VendorMembership
 from vendors.services import (
     InvitationUnusable,
@@ -20,7 +21,6 @@ from vendors.services import (
     vendor_contact_invite,
     vendor_invitation_accept,
 )
-from vendors.tasks import vendor_contact_invite_task
 from vendors.tests.factories import UserFactory, VendorContactFactory
 
 PASSWORD = "quiet harbour lantern 7"
@@ -169,8 +169,8 @@ def test_a_contact_with_an_account_is_not_invited(officer, vendor_a):
 
 def test_the_invite_task_is_safe_to_run_twice(officer, contact, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = vendor_contact_invite_task(contact.pk, officer.pk, "contributor")
-        second = vendor_contact_invite_task(contact.pk, officer.pk, "contributor")
+        first = tasks.vendor_contact_invite(contact.pk, officer.pk, "contributor")
+        second = tasks.vendor_contact_invite(contact.pk, officer.pk, "contributor")
 
     assert (first, second) == ("invited", "already invited")
     assert VendorInvitation.objects.filter(contact=contact).count() == 1

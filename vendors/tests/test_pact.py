@@ -1,4 +1,5 @@
-"""PACT product footprints (issue 3 item 5): v2 and v3 field names, JSON-path errors, all or none,
+"""PACT product footprints (docs/domain.md, "Vendor disclosure"): v2 and v3 field names, JSON-path
+errors, all or none,
 through the service, the portal and ``/api/v1/product-footprints/``."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Plausibility rules of a disclosure, table-driven, without a database (issue 3 item 3).
+"""Plausibility rules of a disclosure, table-driven, without a database (docs/domain.md, "Vendor
+disclosure").
 
 Sector factor used throughout: NAICS 334413 (semiconductors), 0.188 kgCO2e/USD without margins in
 EPA v1.3.0, i.e. 0.188 x 1,000 = 188 tCO2e per million USD.

@@ -80,9 +80,12 @@ def test_base_layout_has_navigation_and_logout_form(client_for, member):
     assert "<script" not in body
 
 
-def test_password_reset_email_link_sets_a_new_password(client, member, settings):
+def test_password_reset_email_link_sets_a_new_password(
+    client, member, settings, django_capture_on_commit_callbacks
+):
     settings.SITE_URL = "https://portal.tenderleaf.example"
-    response = client.post(reverse("portal:password_reset"), {"email": member.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:password_reset"), {"email": member.email})
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:password_reset_done")
     assert len(mail.outbox) == 1
@@ -108,9 +111,12 @@ def test_password_reset_email_link_sets_a_new_password(client, member, settings)
     assert "This reset link cannot be used" in response.content.decode()
 
 
-def test_password_reset_sends_nothing_to_staff_or_unknown_addresses(client, officer):
-    client.post(reverse("portal:password_reset"), {"email": officer.email})
-    client.post(reverse("portal:password_reset"), {"email": "nobody@example.com"})
+def test_password_reset_sends_nothing_to_staff_or_unknown_addresses(
+    client, officer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:password_reset"), {"email": officer.email})
+        client.post(reverse("portal:password_reset"), {"email": "nobody@example.com"})
     assert mail.outbox == []
 
 

@@ -1,4 +1,5 @@
-"""The hostile-file corpus of issue 3: each answers a clear error and stores nothing (no
+"""The hostile-file corpus (docs/architecture.md, "Uploads"): each answers a clear error and stores
+nothing (no
 disclosure, footprint or evidence row, no file left in EVIDENCE_ROOT); the awkward-but-fine files
 (BOM, semicolons) are read correctly, never mis-parsed."""
 

@@ -1,9 +1,8 @@
 """Bad vendor data is refused by the services with an error naming the field, and nothing is kept.
 
-PRODUCT.md principle 2: "Bad input gets a clear error that names the row, field and reason, and
-stores nothing half-done" - so each case also checks that no vendor, no history row and no audit
-event was written.
-"""
+docs/architecture.md ("Errors users can act on"): bad input gets an error naming the row, field,
+value and rule, and stores nothing half-done - so each case also checks that no vendor, no history
+row and no audit event was written."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,5 @@
-"""Back up the database and the evidence files into a folder, with a manifest (issue 9)."""
+"""Back up the database and the evidence files into a folder, with a manifest
+(docs/backup-restore.md)."""
 
 import sys
 

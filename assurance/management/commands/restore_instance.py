@@ -1,4 +1,5 @@
-"""Restore a backup_instance folder into an empty instance and prove nothing was lost (issue 9)."""
+"""Restore a backup_instance folder into an empty instance and prove nothing was lost
+(docs/backup-restore.md)."""
 
 import sys
 

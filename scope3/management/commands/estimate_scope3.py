@@ -164,15 +164,15 @@ class Command(BaseCommand):
             self._summary(run)
             return run
         if run.status == InventoryRun.Status.PENDING:
-            from scope3.tasks import run_plan
+            from scope3 import tasks
 
-            run_plan.delay(run.pk)
+            tasks.inventory_run_plan.delay(run.pk)
             self.stdout.write(f"Re-queued the planning of run #{run.pk}.")
         else:
             reaped = runs.inventory_run_reap(run_id=run.pk)
-            from scope3.tasks import run_finalize
+            from scope3 import tasks
 
-            run_finalize.delay(run.pk, watch=True)
+            tasks.inventory_run_watch.delay(run.pk)
             self.stdout.write(
                 f"Re-queued {len(reaped)} stuck chunk(s) of run #{run.pk} and its watchdog."
             )

@@ -28,6 +28,7 @@ from contracts import demo as contracts_demo
 from procurement import demo as procurement_demo
 from reconciliation import demo as reconciliation_demo
 from scope3 import demo as scope3_demo
+from targets import demo as targets_demo
 from vendors import demo as vendors_demo
 
 __all__ = ["DEFAULT_PASSWORD", "DEMO_TOTP_SECRET", "Command"]
@@ -79,6 +80,7 @@ class Command(BaseCommand):
                 reconciliation_demo.reconciliation_seed(
                     system=system, analyst=analyst, tally=tally, today=today
                 )
+                targets_demo.targets_seed(analyst=analyst, tally=tally)
         except DemoSetupError as exc:
             raise CommandError(str(exc)) from exc
         self._bundles(staff["auditor"], runs, tally)

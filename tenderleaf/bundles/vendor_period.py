@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import (
     evidence_files_for,
@@ -14,7 +16,12 @@ from assurance.bundles.sections.common import (
     history_records,
 )
 from assurance.bundles.svg import bar_chart
+from assurance.models import AuditEvent
 from config import numbers
+from contracts.models import Iso14001Audit
+from targets import selectors as targets_selectors
+from vendors.boundary import CRADLE_TO_GATE_TEXT
+from vendors.models import Certification, EmissionsDisclosure, ProductFootprint, Vendor
 
 
 def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
@@ -23,11 +30,6 @@ def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
     Query count is constant: one query per table (vendor, certificates, audits and findings,
     disclosures, footprints, each history table, evidence files, audit events).
     """
-    from assurance.models import AuditEvent
-    from contracts.models import Iso14001Audit
-    from vendors.boundary import CRADLE_TO_GATE_TEXT
-    from vendors.models import Certification, EmissionsDisclosure, ProductFootprint, Vendor
-
     start = dt.date(year, 1, 1)
     end = dt.date(year_to, 12, 31)
     vendor = Vendor.objects.select_related("relationship_owner").get(pk=vendor_id)
@@ -145,6 +147,7 @@ def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
             "footprints", "Product footprints (PACT)", "footprints.html", {"footprints": footprints}
         )
     )
+    sections.append(_scorecard_section(vendor))
     sections.append(section_render("events", "Audit events", "events.html", {"events": events}))
     return ScopeContent(
         label=f"{vendor.name}, {period}",
@@ -156,4 +159,19 @@ def load_vendor_period(vendor_id: int, year: int, year_to: int) -> ScopeContent:
         sections=sections,
         files=files,
         manifest_scope={"kind": "vendor_period", "vendor": vendor.pk, "years": [year, year_to]},
+    )
+
+
+def _scorecard_section(vendor):
+    """The vendor's supplier scorecard (targets app) as it stands today: a constant number of
+    queries whatever the number of vendors (``targets.selectors.peer_data``)."""
+    card = targets_selectors.scorecard(vendor=vendor, peers=targets_selectors.peer_data())
+    chart = bar_chart(
+        [(str(y.year), y.tco2e) for y in card.years], unit="tCO2e", title="Emissions by year"
+    )
+    return section_render(
+        "scorecard",
+        "Supplier scorecard",
+        "scorecard.html",
+        {"card": card, "chart": chart, "as_of": timezone.localdate()},
     )

@@ -9,6 +9,15 @@ from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
 from assurance.bundles.svg import trajectory_chart
 from config import numbers
+from contracts.models import (
+    AuditFinding,
+    Contract,
+    Iso14001Audit,
+    KpiClause,
+    KpiReport,
+    RenewalDecision,
+)
+from vendors.models import Certification
 
 
 def _year_fraction(day) -> float:
@@ -17,16 +26,6 @@ def _year_fraction(day) -> float:
 
 def load_contract(contract_id: int) -> ScopeContent:
     """Everything the bundle of one contract shows, one query per table."""
-    from contracts.models import (
-        AuditFinding,
-        Contract,
-        Iso14001Audit,
-        KpiClause,
-        KpiReport,
-        RenewalDecision,
-    )
-    from vendors.models import Certification
-
     contract = Contract.objects.select_related("vendor", "owner", "source_rfp", "created_by").get(
         pk=contract_id
     )

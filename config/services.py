@@ -1,4 +1,4 @@
-"""Helpers for the apps' ``services.py`` modules."""
+"""Helpers for every app's services (docs/architecture.md, "Layers of an app")."""
 
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ from assurance.bundles.sections import ScopeContent, section_render
 from assurance.bundles.sections.common import evidence_files_for, history_changes, history_records
 from assurance.bundles.svg import bar_chart
 from config import numbers
+from scope3.models import EmissionEstimate, InventoryRun
+from scope3.selectors import inventory_run_group_totals, run_uncertainty_label
 
 _T = Decimal(1000)
 
@@ -29,9 +31,6 @@ def load_run(run_id: int) -> ScopeContent:
     data quality is the emissions-weighted mean of the lines' scores and of each of the five
     indicators.
     """
-    from scope3.models import EmissionEstimate, InventoryRun
-    from scope3.selectors import inventory_run_group_totals, run_uncertainty_label
-
     run = InventoryRun.objects.select_related("started_by").get(pk=run_id)
     datasets = list(run.datasets.order_by("kind", "name", "version"))
     groups = inventory_run_group_totals(

@@ -478,6 +478,12 @@ def test_run_bundle_cites_every_pinned_dataset_and_results_with_dq(officer, vend
         "2.329",
         "3.671",
         "2.7",
+        # The reporting tables of the targets app: 2,000 of 3,000 kg from hybrid (primary data).
+        "Reporting tables",
+        "ESRS E1-6 Scope 3 GHG emissions, 2024",
+        "Total gross Scope 3",
+        "66.7",
+        "Supplier engagement summary (CDP-style)",
     ):
         assert squash(expected) in squashed, expected
 

@@ -80,6 +80,10 @@ def test_vendor_sees_only_its_own_card_and_percentile(
     # The internal risk tier and rank stay internal.
     assert "Risk tier" not in html
     assert "Silent large emitter" not in html
+    # The portal's navigation leads to it, marked as the page the vendor is on.
+    home = client_for(member).get(reverse("portal:home")).content.decode()
+    assert '<a href="/portal/scorecard/">Scorecard</a>' in home
+    assert '<a href="/portal/scorecard/" aria-current="page">Scorecard</a>' in html
 
 
 def test_staff_and_anonymous_get_no_portal_card(client, client_for, analyst, inventory):

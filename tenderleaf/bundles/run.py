@@ -131,6 +131,7 @@ def load_run(run_id: int) -> ScopeContent:
                 "unknown_terms": (run.plan or {}).get("summary", {}).get("unknown_terms", []),
             },
         ),
+        _reporting_section(run),
     ]
     return ScopeContent(
         label=f"Scope 3 inventory {run.reporting_year}, run #{run.pk}",
@@ -142,4 +143,24 @@ def load_run(run_id: int) -> ScopeContent:
         sections=sections,
         files=files,
         manifest_scope={"kind": "run", "run": run.pk},
+    )
+
+
+def _reporting_section(run):
+    """The run's ESRS E1-6-shaped Scope 3 table and, when the run is the one the engagement
+    dashboard reads (the latest completed), the CDP-style supplier-engagement summary: the
+    targets app's own tables (targets/reports.py), so the PDF and the exports agree."""
+    from targets import reports
+    from targets import selectors as targets_selectors
+
+    breakdown = targets_selectors.run_breakdown(runs=[run])
+    shares = targets_selectors.primary_data_share(runs=[run], breakdown=breakdown)
+    tables = [reports.esrs_e1_6_table(run=run, shares=shares, breakdown=breakdown)]
+    peers = targets_selectors.peer_data()
+    if peers.run is not None and peers.run.pk == run.pk:
+        engagement = reports.dashboard(peers=peers).table("cdp_engagement")
+        if engagement is not None:
+            tables.append(engagement)
+    return section_render(
+        "reporting", "Reporting tables", "reporting_tables.html", {"tables": tables}
     )

@@ -7,7 +7,12 @@ class AssuranceConfig(AppConfig):
     verbose_name = "Assurance"
 
     def ready(self):
+        from accounts.oidc.services import sso_role_names_register
+        from assurance.roles import ROLE_NAMES
         from assurance.signals import roles_sync_after_migrate
+
+        # Single sign-on (accounts, the ground floor) sets these roles from a provider's groups.
+        sso_role_names_register(ROLE_NAMES)
 
         # Sent once per migrate for this app (sender), after all migrations have been applied.
         post_migrate.connect(

@@ -17,6 +17,6 @@ urlpatterns = [
     path("", include("scope3.api.hardware")),
     path("", include("procurement.api")),
     path("", include("contracts.api")),
-    path("", include("assurance.api")),
+    path("", include("vendors.api.evidence")),
     path("", include("targets.api")),
 ]

@@ -625,6 +625,7 @@ class _TimelineBuilder:
         self.renewals: dict = {}  # decision id -> (line, gate happening)
         self.accepted: dict = {}  # (clause id, period end) -> line
         self.audit_fold = None  # the audit line findings may still be counted on
+        self.declared: dict = {}  # clause id -> what a winning bid declared for its metric
 
     def add(self, h: _Happening) -> None:
         if h.state is None:  # an event on a row whose history is gone: say what the log says
@@ -699,6 +700,7 @@ class _TimelineBuilder:
                 end=end,
                 value=value,
                 corrected=bool(details.get("corrected")),
+                declared=self.declared.get(state.clause_id),
             )
         if h.verb == AuditEvent.Verb.ACCEPTED:
             return "reviews", timeline.report_accepted(
@@ -710,6 +712,7 @@ class _TimelineBuilder:
                 expected=details.get("expected", state.expected_value),
                 on_track=details.get("on_track", state.on_track),
                 comment=state.review_comment,
+                declared=self.declared.get(state.clause_id),
             )
         if h.verb == AuditEvent.Verb.REJECTED:
             return "reviews", timeline.report_rejected(
@@ -741,6 +744,8 @@ class _TimelineBuilder:
             remedy = details.get("remedy", state.remedy)
             return "reviews", timeline.clause_in_breach(clause=clause, remedy=remedy)
         if h.verb in (AuditEvent.Verb.CREATED, "history:created"):
+            if isinstance(details.get("declared"), dict):
+                self.declared[h.object_id] = details["declared"]
             status = _label(KpiClause.Status.choices, state.status)
             return "changes", timeline.clause_added(actor=actor, clause=clause, status=status)
         subject = f"the KPI clause {clause.metric}"

@@ -171,14 +171,43 @@ def findings_summary(severities: Sequence[str]) -> str:
     return f"{len(severities)} findings ({', '.join(parts)})"
 
 
+def declared_comparison(*, value, declared: dict) -> str:
+    """A reported value against what the winning bid declared for it (the clause's creation
+    event keeps the declaration, see docs/method.md "Life-cycle cost of bids"):
+    "declared 640 W (+2.34%), within the 5% tolerance"; "" if the declaration cannot be read.
+    A tolerance of zero reads as "above/not above the declared figure"."""
+    try:
+        promised = Decimal(str(declared["value"]))
+        tolerance = Decimal(str(declared.get("tolerance_percent") or 0))
+        reported = Decimal(str(value))
+    except (KeyError, TypeError, ArithmeticError):
+        return ""
+    text = f"declared {quantity(promised, str(declared.get('unit') or ''))}"
+    if promised == 0:
+        return text
+    change = (reported - promised) / promised * 100
+    text += f" ({'+' if change > 0 else ''}{numbers.percent(change.quantize(Decimal('0.1')))})"
+    if tolerance > 0:
+        within = reported <= promised * (1 + tolerance / 100)
+        where = "within" if within else "beyond"
+        return f"{text}, {where} the {numbers.percent(tolerance)} tolerance"
+    return f"{text}, {'above' if reported > promised else 'not above'} the declared figure"
+
+
 # --- sentences ---------------------------------------------------------------------------------
 
 
-def report_submitted(*, vendor: str, clause: ClauseFacts, start, end, value, corrected: bool):
+def report_submitted(
+    *, vendor: str, clause: ClauseFacts, start, end, value, corrected: bool, declared=None
+):
     """ "Acme submitted the Q1 2025 Renewable electricity share report: 45 %, on track"; the
-    verdict is the trajectory's for the value (the officer confirms it on acceptance)."""
+    verdict is the trajectory's for the value (the officer confirms it on acceptance). A clause
+    carried from a bid's declaration (``declared``) sets the value beside the declared one."""
     text = f"{vendor} {'corrected' if corrected else 'submitted'} the {period_label(start, end)} "
     text += f"{clause.metric} report: {quantity(value, clause.unit)}"
+    compared = declared_comparison(value=value, declared=declared) if declared else ""
+    if compared:
+        text += f", {compared}"
     try:
         expected = expected_value(
             baseline_value=clause.baseline_value,
@@ -193,11 +222,16 @@ def report_submitted(*, vendor: str, clause: ClauseFacts, start, end, value, cor
     return f"{text}, {judged}" if judged else text
 
 
-def report_accepted(*, actor, clause: ClauseFacts, start, end, value, expected, on_track, comment):
+def report_accepted(
+    *, actor, clause: ClauseFacts, start, end, value, expected, on_track, comment, declared=None
+):
     text = (
         f"{actor} accepted the {period_label(start, end)} {clause.metric} report: "
         f"{quantity(value, clause.unit)}"
     )
+    compared = declared_comparison(value=value, declared=declared) if declared else ""
+    if compared:
+        text += f", {compared}"
     if on_track is not None:
         text += ", on track" if on_track else ", off track"
     if expected is not None:

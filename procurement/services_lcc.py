@@ -374,6 +374,11 @@ def bid_life_cycle_missing(bid: Bid) -> list[str]:
 # --- award -----------------------------------------------------------------------------------
 
 
+def _plain(value: Decimal) -> str:
+    """A decimal as stored in an event's details: 10000.0 -> "10000", 0.50 -> "0.5"."""
+    return format(value.normalize(), "f")
+
+
 def award_life_cycle_clauses(*, actor, contract, bid: Bid, start_year: int, end_year: int):
     """Proposed KPI clauses carrying the winning bid's declared power and embodied carbon into
     the contract, so delivery can be checked against what was promised: measured average
@@ -386,6 +391,7 @@ def award_life_cycle_clauses(*, actor, contract, bid: Bid, start_year: int, end_
         return []
     target_year = max(end_year, start_year + 1)
     tolerance = f"+{int(POWER_TOLERANCE * 100)} %"
+    where = f"bid {bid.pk} of RFP {bid.rfp_id}"
     specs = []
     for label, declared in (("full-load", config.full_load_w), ("idle", config.idle_w)):
         specs.append(
@@ -401,6 +407,12 @@ def award_life_cycle_clauses(*, actor, contract, bid: Bid, start_year: int, end_
                     f"declared {declared} W in the bid, tolerance {tolerance}."
                 ),
                 "remedy": "Replacement or a price reduction for the extra electricity.",
+                "declared": {
+                    "value": _plain(declared),
+                    "unit": "W",
+                    "tolerance_percent": _plain(POWER_TOLERANCE * 100),
+                    "in": where,
+                },
             }
         )
     if config.embodied_source != BidConfiguration.EmbodiedSource.BUYER_MODEL:
@@ -418,6 +430,12 @@ def award_life_cycle_clauses(*, actor, contract, bid: Bid, start_year: int, end_
                     f"hardware; declared {declared} kgCO2e per unit in the bid."
                 ),
                 "remedy": "Corrective plan and a price reduction at the carbon shadow price.",
+                "declared": {
+                    "value": _plain(declared),
+                    "unit": "kgCO2e/unit",
+                    "tolerance_percent": "0",
+                    "in": where,
+                },
             }
         )
     return [

@@ -787,3 +787,17 @@ def fx_rates(*, currencies=None) -> FxRates:
         (key.upper(), year): value for key, year, value in rows.values_list("key", "year", "value")
     }
     return FxRates(source=f"{dataset.name} {dataset.version}", rates=rates)
+
+
+def disclosure_sector_factor(naics_code: str) -> tuple[Decimal, str] | None:
+    """The spend-based factor of ``naics_code`` and its source for the disclosure plausibility
+    rules; None without one. Registered with ``vendors.extensions.sector_factor``."""
+    factors = sector_factors(naics_codes={naics_code})
+    value = factors.kg_per_usd.get(naics_code) if factors else None
+    return (value, factors.source) if value is not None else None
+
+
+def disclosure_fx_rate(currency: str, year: int) -> Decimal | None:
+    """Units of ``currency`` per USD in ``year`` (or the latest earlier year) for the disclosure
+    plausibility rules; None without a rate. Registered with ``vendors.extensions.fx_rate``."""
+    return fx_rates(currencies={currency}).units_per_usd(currency, year)

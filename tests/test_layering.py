@@ -42,24 +42,7 @@ SIDEWAYS = {
 WIRING = ("config.urls", "config.api_urls", "config.celery", "config.wsgi", "config.asgi")
 # Imports that break the table today: (importer module, imported module prefix) -> why, and the
 # home they should move to. Keep in step with "Known exceptions" in docs/architecture.md.
-KNOWN_EXCEPTIONS = {
-    ("assurance.api", "vendors"): (
-        "the evidence upload API attaches files to disclosures with vendors' permissions and "
-        "services; it belongs in vendors/api/"
-    ),
-    ("assurance.selectors", "vendors.tenancy"): (
-        "evidence downloads are scoped to the user's vendor, and the tenant boundary is a "
-        "vendor membership"
-    ),
-    ("vendors.services.disclosures", "scope3.selectors"): (
-        "the plausibility rules need the sector factor and an FX rate; scope3 should hand them "
-        "in through a hook, as vendors/extensions.py does for pages"
-    ),
-    ("accounts.oidc.services", "assurance.roles"): (
-        "single sign-on maps groups to the role names of assurance.roles; the names should "
-        "move to the ground floor"
-    ),
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 RULE = 'docs/architecture.md, "Which app may import which"'
 
 

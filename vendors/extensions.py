@@ -2,9 +2,10 @@
 
 Vendors is on the second floor (docs/architecture.md, "Which app may import which"): contracts,
 scope3, reminders and reconciliation build on it, yet a vendor's pages show some of their facts.
-Each such fact is a hook here. The app that owns the fact registers its function in its
-``AppConfig.ready()``, and the vendors page calls the hook; a hook nobody registered gives
-nothing, so the vendors app works (and is tested) on its own.
+Each such fact is a hook here, as are the reference figures (a sector factor, an exchange rate)
+the disclosure plausibility rules compare a vendor's figures with. The app that owns the fact
+registers its function in its ``AppConfig.ready()``, and the vendors code calls the hook; a hook
+nobody registered gives nothing, so the vendors app works (and is tested) on its own.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ class Hook:
         """What each registered function answers, in the order they registered."""
         return [function(*args, **kwargs) for function in self.functions]
 
+    def first(self, *args, **kwargs):
+        """The first answer that is not None, asking in the order they registered; else None."""
+        for function in self.functions:
+            answer = function(*args, **kwargs)
+            if answer is not None:
+                return answer
+        return None
+
 
 def html_panels(hook: Hook, **kwargs) -> str:
     """The HTML fragments a hook's functions answer, one after the other; "—" if none."""
@@ -50,3 +59,11 @@ flags_panel = Hook("flags_panel")
 # A message for the officer after supplier data changed, e.g. an offer to re-run the inventory
 # years it affects (scope3): ``(request, *, disclosure=None, footprint=None) -> HTML or ""``.
 supplier_data_changed = Hook("supplier_data_changed")
+
+# The spend-based sector factor of a NAICS code that the disclosure plausibility rules compare a
+# vendor's intensity with (scope3): ``(naics_code) -> (kgCO2e per USD, source) or None``.
+sector_factor = Hook("sector_factor")
+
+# An exchange rate for a disclosure's revenue currency (scope3): ``(currency, year) -> units of
+# the currency per USD, or None``.
+fx_rate = Hook("fx_rate")

@@ -27,12 +27,21 @@ SSO_USER_CREATED = "sso_user_created"
 ROLE_CHANGE_REASON = "Roles set from the identity provider's groups at sign-in"
 
 
-def _role_names() -> tuple[str, ...]:
-    # assurance is a higher floor than accounts; the role names are read only when a sign-in
-    # sets roles, never at import.
-    from assurance.roles import ROLE_NAMES
+# The role group names sign-in may give, handed in by the app that defines the roles
+# (assurance/roles.py, registered in ``AssuranceConfig.ready()``): accounts is the ground floor and
+# imports no app above it (docs/architecture.md, "Which app may import which"). Until they are
+# registered no group is a role, so single sign-on gives no one a role.
+_ROLE_NAMES: list[str] = []
 
-    return ROLE_NAMES
+
+def sso_role_names_register(names) -> None:
+    for name in names:
+        if name not in _ROLE_NAMES:
+            _ROLE_NAMES.append(name)
+
+
+def _role_names() -> tuple[str, ...]:
+    return tuple(_ROLE_NAMES)
 
 
 def oidc_user_sign_in(*, issuer: str, claims: dict) -> tuple[object, rules.RoleChange]:

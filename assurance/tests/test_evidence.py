@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from assurance import selectors
 from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
 from assurance.services import evidence_file_upload, evidence_file_verify
@@ -348,3 +349,30 @@ def test_missing_stored_file_is_404_and_not_counted_as_downloaded(
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(verb=AuditEvent.Verb.DOWNLOADED).exists()
     assert f"evidence file {evidence_of_a.pk} is missing" in caplog.text
+
+
+# Who may download ------------------------------------------------------------------------------
+
+
+def test_a_vendor_user_downloads_only_their_vendors_files(officer, member, outsider, vendor_a):
+    evidence = _upload(officer, "cert.pdf", PDF_BYTES, vendor=vendor_a)
+
+    assert list(selectors.evidence_files_for_user(member)) == [evidence]
+    assert not selectors.evidence_files_for_user(outsider).exists()
+
+
+def test_without_the_tenant_boundary_a_vendor_user_sees_no_evidence(
+    officer, member, vendor_a, monkeypatch
+):
+    """The vendors app registers who a user acts for (docs/architecture.md, "Which app may import
+    which"); until it has, nothing is shown rather than everything."""
+    _upload(officer, "cert.pdf", PDF_BYTES, vendor=vendor_a)
+    monkeypatch.setattr(selectors, "_TENANT", [])
+
+    assert not selectors.evidence_files_for_user(member).exists()
+    assert selectors.evidence_files_for_user(officer).count() == 1
+
+
+def test_a_second_tenant_boundary_is_refused():
+    with pytest.raises(RuntimeError, match="tenant boundary"):
+        selectors.evidence_tenant_register(lambda user: None)

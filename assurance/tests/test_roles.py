@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 
+from accounts.oidc.services import _role_names
 from assurance.roles import ROLE_NAMES, Role, Rule, role_permissions, roles_sync
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,11 @@ def _codenames(group_name):
 def test_migrations_create_every_role_group():
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_NAMES)
     assert set(ROLE_NAMES) == {"procurement", "evaluators", "sustainability", "auditors"}
+
+
+def test_single_sign_on_may_give_exactly_these_roles():
+    """accounts, the ground floor, learns the role names from ``AssuranceConfig.ready()``."""
+    assert _role_names() == ROLE_NAMES
 
 
 def test_auditors_only_view():

@@ -35,13 +35,22 @@ def kpi_report_due_days() -> int:
 
 
 def kpi_clause_create(
-    *, actor, contract: Contract, template=None, status="active", reason="", **fields
+    *,
+    actor,
+    contract: Contract,
+    template=None,
+    status="active",
+    reason="",
+    declared: dict | None = None,
+    **fields,
 ) -> KpiClause:
     """Add a KPI clause to a contract, optionally starting from a library template.
 
     Fields given explicitly win over the template's. An active clause gets its reporting periods
     at once (see :mod:`contracts.periods`); a proposed clause (e.g. from an award) gets them when
-    it is activated.
+    it is activated. ``declared`` is what a bid promised for the metric (``value``, ``unit``,
+    ``tolerance_percent``, where it was declared), kept in the clause's creation event so the
+    timeline can set each reported value beside it.
     """
     clause = KpiClause(contract=contract, template=template, status=status)
     if template is not None:
@@ -56,7 +65,11 @@ def kpi_clause_create(
             verb=AuditEvent.Verb.CREATED,
             target=clause,
             vendor=contract.vendor,
-            details={"contract": contract.reference, "metric": clause.metric},
+            details={
+                "contract": contract.reference,
+                "metric": clause.metric,
+                **({"declared": declared} if declared else {}),
+            },
         )
         if clause.status == KpiClause.Status.ACTIVE:
             _clause_periods_sync(clause)

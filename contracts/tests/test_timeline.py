@@ -392,3 +392,56 @@ def test_days_group_by_the_readers_day_newest_first():
     ]
     utc = timeline.days_group(events, UTC)
     assert [[e.text for e in d.events] for d in utc] == [["c", "b", "d", "a"]]
+
+
+def test_a_clause_carried_from_a_bid_shows_the_declared_value_beside_the_reported_one(
+    client_for, officer, member, contract
+):
+    """The award makes a bid's declared full-load power a clause (procurement.services_lcc); its
+    reports read against the declaration and the tolerance, on the page a reader sees."""
+    declared = {"value": "640", "unit": "W", "tolerance_percent": "5", "in": "bid 7 of RFP 3"}
+    with at(6):
+        power = services.kpi_clause_create(
+            actor=officer,
+            contract=contract,
+            metric="Measured average full-load power per unit",
+            unit="W",
+            direction="lower",
+            baseline_value=Decimal("640"),
+            baseline_year=2024,
+            target_value=Decimal("672"),
+            target_year=2025,
+            frequency="annual",
+            declared=declared,
+        )
+    with at(7):
+        report = submit(member, power, datetime.date(2024, 12, 31), "655")
+        services.kpi_report_accept(actor=officer, report=report)
+    with at(8):
+        submit(member, power, datetime.date(2025, 12, 31), "700")
+    text = client_for(officer).get(url(contract)).content.decode()
+    assert (
+        "submitted the 2024 Measured average full-load power per unit report: 655 W, "
+        "declared 640 W (+2.3%), within the 5% tolerance"
+    ) in text
+    assert "accepted the 2024 Measured average full-load power per unit report: 655 W, " in text
+    assert "report: 700 W, declared 640 W (+9.4%), beyond the 5% tolerance" in text
+
+
+def test_declared_comparison_words():
+    def words(value, declared, tolerance):
+        return timeline.declared_comparison(
+            value=value,
+            declared={"value": declared, "unit": "kgCO2e/unit", "tolerance_percent": tolerance},
+        )
+
+    assert words("2900", "3000", "0") == (
+        "declared 3,000 kgCO2e/unit (-3.3%), not above the declared figure"
+    )
+    assert (
+        words("3000", "3000", "0")
+        == "declared 3,000 kgCO2e/unit (0%), not above the declared figure"
+    )
+    assert words("3150", "3000", "5") == "declared 3,000 kgCO2e/unit (+5%), within the 5% tolerance"
+    assert words("1", "0", "5") == "declared 0 kgCO2e/unit"
+    assert timeline.declared_comparison(value="1", declared={"unit": "W"}) == ""

@@ -288,6 +288,17 @@ def test_matrix_shows_breakdown_and_sensitivity_and_award_proposes_power_clauses
     assert full.target_value == Decimal("10500")  # +5 % tolerance
     assert clauses["Measured average idle power per unit"].baseline_value == Decimal("2000")
     assert clauses["Embodied kgCO2e per delivered unit"].baseline_value == Decimal("3000")
+    # The declaration rides on the clause's creation event: the contract timeline sets each
+    # reported value beside it (contracts.timeline.declared_comparison).
+    created = AuditEvent.objects.get(
+        verb=AuditEvent.Verb.CREATED, target_type__model="kpiclause", target_id=str(full.pk)
+    )
+    assert created.details["declared"] == {
+        "value": "10000",
+        "unit": "W",
+        "tolerance_percent": "5",
+        "in": f"bid {award.bid_id} of RFP {published.pk}",
+    }
 
 
 def test_portal_shows_method_statement_and_takes_the_configuration(published, member, client_for):

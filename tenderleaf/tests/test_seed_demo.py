@@ -469,8 +469,8 @@ def test_a_new_password_on_a_later_run_replaces_the_old_one(demo, client):
 
 
 def test_demo_gpu_rfp_is_evaluated_on_life_cycle_cost(demo, client_for):
-    """The cheapest bid to buy is not the cheapest over five years, and a cheaper electricity
-    price changes which bid has the lowest life-cycle cost (docs/method.md)."""
+    """The cheapest bid to buy is not the cheapest over five years, and dearer electricity or a
+    worse PUE changes which bid wins on the weighted total (docs/method.md)."""
     from procurement.demo import GPU_TITLE
     from procurement.models import Rfp
     from procurement.selectors import rfp_matrix
@@ -484,8 +484,17 @@ def test_demo_gpu_rfp_is_evaluated_on_life_cycle_cost(demo, client_for):
     assert by_price.vendor_name == "Northwind Accelerators"
     assert by_lcc.vendor_name != by_price.vendor_name
     base = view.sensitivity[0]
-    cheaper_power = next(s for s in view.sensitivity if s.label == "-25 %")
-    assert cheaper_power.lowest_lcc != base.lowest_lcc and cheaper_power.flips
+    assert base.is_base and base.winner == "Kestrel Compute Systems"
+    dearer_power = next(s for s in view.sensitivity if s.label == "+25 %")
+    assert dearer_power.lowest_lcc != base.lowest_lcc and dearer_power.flips
+    # Pricier electricity or a worse PUE flips the weighted-total winner to the efficient bid.
+    flipped = {(s.group, s.label): s.winner for s in view.sensitivity if s.winner != base.winner}
+    assert flipped == {
+        ("Electricity price", "+25 %"): "Alder Server Works",
+        ("PUE", "+0.1 (1.45)"): "Alder Server Works",
+        ("Utilisation", "90 %"): "Alder Server Works",
+    }
+    assert view.any_flip
     northwind = next(b for b in view.computed if b.vendor_name == "Northwind Accelerators")
     assert northwind.result.low_data_quality  # no embodied figure: the buyer's model
     officer = get_user_model().objects.get(username="officer")

@@ -28,6 +28,7 @@ from assurance.models import AuditEvent
 from assurance.services import audit_event_record, evidence_file_upload
 from config.services import assign_fields
 from operations.services import outbox_email_enqueue
+from vendors import extensions
 from vendors.boundary import categories_normalised
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure, Vendor
 from vendors.plausibility import (
@@ -370,20 +371,22 @@ def disclosure_facts(
 ) -> DisclosureFacts:
     """Load what the plausibility rules need: the request's asks, the sector factor of the vendor's
     NAICS code (latest spend-based dataset), an FX rate for the revenue currency, and the vendor's
-    latest accepted disclosure."""
-    from scope3.selectors import fx_rates, sector_factors
+    latest accepted disclosure.
 
+    The factor and the rate are scope3's, handed in through ``vendors.extensions.sector_factor``
+    and ``fx_rate`` (docs/architecture.md, "Which app may import which"); without them the rules
+    that need them say nothing."""
     request = request if request is not None else disclosure.request
     vendor = disclosure.vendor
     factor_value, factor_source = None, ""
     if vendor.naics_code:
-        factors = sector_factors(naics_codes={vendor.naics_code})
-        factor_value = factors.kg_per_usd.get(vendor.naics_code) if factors else None
-        factor_source = factors.source if factor_value is not None else ""
+        factor = extensions.sector_factor.first(vendor.naics_code)
+        if factor is not None:
+            factor_value, factor_source = factor
     fx = None
     currency = (disclosure.revenue_currency or "").upper()
     if currency and currency != "USD" and disclosure.period_end:
-        fx = fx_rates(currencies={currency}).units_per_usd(currency, disclosure.period_end.year)
+        fx = extensions.fx_rate.first(currency, disclosure.period_end.year)
     previous = None
     if vendor.pk is not None:
         older = (

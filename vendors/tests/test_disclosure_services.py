@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assurance.demo import demo_pdf
 from assurance.models import AuditEvent, EvidenceFile
-from scope3.models import EmissionFactor, FactorDataset
-from vendors import services
+from scope3.models import EmissionFactor, FactorDataset, ReferenceRate
+from vendors import extensions, services
 from vendors.models import Certification, DisclosureRequest, EmissionsDisclosure
 from vendors.services import DisclosureWarningsUnconfirmed
 from vendors.tests.factories import VendorContactFactory
@@ -248,6 +248,54 @@ def test_intensity_uses_the_latest_spend_factor_of_the_vendors_naics(member, req
 
     assert [w["code"] for w in result.warnings] == ["intensity_out_of_range"]
     assert "35.1 times" in result.warnings[0]["message"]
+
+
+def test_revenue_in_another_currency_uses_the_latest_fx_rate_up_to_the_year(
+    member, request_a, analyst
+):
+    dataset = FactorDataset.objects.create(
+        kind="fx",
+        name="ECB",
+        version="2025",
+        sha256="1" * 64,
+        imported_by=analyst,
+        row_count=2,
+        currency="USD",
+    )
+    ReferenceRate.objects.create(dataset=dataset, key="EUR", year=2024, value=D("0.924"))
+    ReferenceRate.objects.create(dataset=dataset, key="EUR", year=2026, value=D("0.5"))
+    disclosure = draft(member, request_a, revenue_currency="EUR")
+
+    assert services.disclosure_facts(disclosure).fx_units_per_usd == D("0.924")
+
+
+def test_without_scope3_the_facts_have_no_sector_factor_or_rate(
+    member, request_a, analyst, monkeypatch
+):
+    """The factor and the rate come from scope3 through vendors.extensions; with no app
+    registered the disclosure is still checked, without them."""
+    dataset = FactorDataset.objects.create(
+        kind="useeio",
+        name="EPA",
+        version="1.3.0",
+        sha256="0" * 64,
+        imported_by=analyst,
+        row_count=1,
+        currency="USD",
+        dollar_year=2022,
+    )
+    EmissionFactor.objects.create(
+        dataset=dataset, code="334413", title="Semiconductors", value=D("0.215"), unit="kg/USD"
+    )
+    monkeypatch.setattr(extensions.sector_factor, "functions", [])
+    monkeypatch.setattr(extensions.fx_rate, "functions", [])
+    disclosure = draft(member, request_a, revenue=D("250000"), revenue_currency="EUR")
+
+    facts = services.disclosure_facts(disclosure)
+
+    assert (facts.sector_factor_kg_per_usd, facts.sector_factor_source) == (None, "")
+    assert facts.fx_units_per_usd is None
+    assert services.disclosure_check(disclosure).errors == {}
 
 
 def test_cannot_edit_or_resubmit_after_submit(member, request_a):

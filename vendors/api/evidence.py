@@ -6,6 +6,10 @@ hashes it and decides its type from its content. A vendor user's upload always b
 vendor, whatever vendor id was posted; any member may upload (as on the portal). Staff upload for
 any vendor if they hold ``assurance.add_evidencefile``. The bytes only ever leave through the
 authorising download view, whose URL each row carries. Files are never changed or deleted here.
+
+The evidence files are assurance's, but uploads attach them to disclosures with the vendors app's
+permissions and services, so the API lives here (docs/architecture.md, "Which app may import
+which").
 """
 
 from __future__ import annotations
@@ -24,12 +28,9 @@ from rest_framework.routers import SimpleRouter
 from assurance.models import EvidenceFile
 from assurance.services import EvidenceRejected, evidence_file_upload
 from vendors.api.base import TenantScopedViewSetMixin, scope_to_vendor
-from vendors.api.disclosures import MemberRolePermission
+from vendors.api.disclosures import MULTIPART_OVERHEAD_BYTES, MemberRolePermission
 from vendors.models import EmissionsDisclosure, Vendor
 from vendors.services import disclosure_evidence_attach
-
-# Multipart framing around the file; a body larger than the limit plus this is refused unread.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class EvidenceFileSerializer(serializers.ModelSerializer):

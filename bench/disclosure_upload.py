@@ -42,37 +42,50 @@ BASELINE_RUNS = 5
 
 
 def generate(path: Path, rows: int) -> None:
+    """Rows by column name, so the file follows the upload template whatever its column order."""
     from vendors.disclosure_upload import COLUMNS
 
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
         for n in range(rows):
             year = 2020 + n % 5
+            upstream = n % 3 != 0
+            allocated = n % 4 == 0
             writer.writerow(
-                [
-                    f"Entity {n:06d}",
-                    f"{year}-01-01",
-                    f"{year}-12-31",
-                    f"{1000 + n % 977}.{n % 10}",
-                    f"{3000 + n % 500}",
-                    f"{900 + n % 300}.25",
-                    f"{15000 + n % 1000}" if n % 3 else "",
-                    f"{100_000_000 + n * 1000}" if n % 2 else "",
-                    "USD" if n % 2 else "",
-                    f"{n % 50}.5" if n % 4 == 0 else "",
-                    "economic" if n % 4 == 0 else "",
-                    "15" if n % 4 == 0 else "",
-                    "limited" if n % 5 else "none",
-                    "iso_14064_3" if n % 5 else "",
-                    "Verifier GmbH" if n % 5 else "",
-                    "GHG Protocol Corporate Standard",
-                ]
+                {
+                    "reporting_entity": f"Entity {n:06d}",
+                    "period_start": f"{year}-01-01",
+                    "period_end": f"{year}-12-31",
+                    "scope1_tco2e": f"{1000 + n % 977}.{n % 10}",
+                    "scope2_location_tco2e": f"{3000 + n % 500}",
+                    "scope2_market_tco2e": f"{900 + n % 300}.25",
+                    "scope3_upstream_tco2e": f"{15000 + n % 1000}" if upstream else "",
+                    "scope3_upstream_categories": "1;2;3;4" if upstream else "",
+                    "revenue": f"{100_000_000 + n * 1000}" if n % 2 else "",
+                    "revenue_currency": "USD" if n % 2 else "",
+                    "allocated_to_us_tco2e": f"{n % 50}.5" if allocated else "",
+                    "allocation_boundary": "cradle_to_gate" if allocated else "",
+                    "allocation_method": "economic" if allocated else "",
+                    "allocation_uncertainty_pct": "15" if allocated else "",
+                    "verification": "limited" if n % 5 else "none",
+                    "verification_standard": "iso_14064_3" if n % 5 else "",
+                    "verifier": "Verifier GmbH" if n % 5 else "",
+                    "methodology_notes": "GHG Protocol Corporate Standard",
+                }
             )
 
 
-_DECIMALS = (3, 4, 5, 6, 7, 9, 11)
-_DATES = (1, 2)
+_DECIMALS = (
+    "scope1_tco2e",
+    "scope2_location_tco2e",
+    "scope2_market_tco2e",
+    "scope3_upstream_tco2e",
+    "revenue",
+    "allocated_to_us_tco2e",
+    "allocation_uncertainty_pct",
+)
+_DATES = ("period_start", "period_end")
 
 
 def baseline(path: Path) -> tuple[float, float]:
@@ -83,12 +96,14 @@ def baseline(path: Path) -> tuple[float, float]:
     started = time.perf_counter()
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
-        next(reader)
+        header = next(reader)
+        decimals = [header.index(name) for name in _DECIMALS]
+        dates = [header.index(name) for name in _DATES]
         for cells in reader:
-            for index in _DECIMALS:
+            for index in decimals:
                 if cells[index]:
                     Decimal(cells[index])
-            for index in _DATES:
+            for index in dates:
                 datetime.date.fromisoformat(cells[index])
     return time.perf_counter() - started, time.process_time() - cpu
 

@@ -98,7 +98,7 @@ def test_portal_card_has_no_vendor_parameter(client_for, member, outsider, vendo
     assert "Acme" not in page.content.decode()
 
 
-def _vendors(count):
+def _vendors(count, requester):
     vendors = Vendor.objects.bulk_create(
         Vendor(name=f"Bulk {n:05d}", country="DE", naics_code="334413", category="accelerators")
         for n in range(count)
@@ -106,7 +106,7 @@ def _vendors(count):
     completed_run(2025, [est(v, 1000 + n, dq=n % 5 + 1) for n, v in enumerate(vendors)])
     DisclosureRequest.objects.bulk_create(
         DisclosureRequest(
-            vendor=v, reporting_year=2025, due_date=dt.date(2025, 3, 31), created_by_id=1
+            vendor=v, reporting_year=2025, due_date=dt.date(2025, 3, 31), created_by=requester
         )
         for v in vendors[: count // 2]
     )
@@ -115,7 +115,7 @@ def _vendors(count):
 
 @pytest.mark.parametrize("count", [10, 1000])
 def test_scorecard_queries_constant_in_vendors(analyst, count, django_assert_max_num_queries):
-    vendors = _vendors(count)
+    vendors = _vendors(count, analyst)
     with django_assert_max_num_queries(16):
         peers = selectors.peer_data()
         card = selectors.scorecard(vendor=vendors[0], peers=peers)
